@@ -1,0 +1,440 @@
+"""The one safe way XML bytes enter qnegov: tree, iterparse and parser-target forms.
+
+Hostile constructs are refused *before* libxml2 sees them: the prolog (everything before the root
+element, at most :attr:`XMLLimits.prolog_bytes`) is scanned, and any document type declaration is
+rejected with a message naming what it tried (external entity, parameter entity, external DTD,
+entity expansion). The libxml2 parser behind it is configured as a second wall: no DTD loading,
+no entity substitution, no network, ``huge_tree`` off (depth 256, text nodes 10 MB), line numbers
+kept. Everything libxml2 still refuses is translated into :class:`~qnegov.errors.XMLSyntaxError`
+or :class:`~qnegov.errors.UnsafeXMLError` carrying the file name, line and column.
+
+Nothing else in qnegov may build an lxml parser; a test greps the source to keep it that way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from os import PathLike, fspath
+from pathlib import Path
+from typing import IO, Any, Final, TypeAlias
+
+from lxml import etree
+
+from qnegov._i18n import tr
+from qnegov.errors import InputError, UnsafeXMLError, XMLSyntaxError
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Source",
+    "XMLLimits",
+    "iterparse",
+    "load_xsd",
+    "open_source",
+    "parse",
+    "parse_with_target",
+    "source_name",
+]
+
+Source: TypeAlias = "bytes | str | PathLike[str] | IO[bytes]"
+"""XML input: raw bytes, a file path (``.gz`` is decompressed), or a binary file object."""
+
+
+@dataclass(frozen=True, slots=True)
+class XMLLimits:
+    """Every bound the safe parser applies, in one place."""
+
+    prolog_bytes: int = 1 << 20
+    """How far the root element may start into the document; longer prologs are refused."""
+    max_depth: int = 256
+    """Element nesting depth; libxml2's own limit without ``huge_tree``."""
+    max_text_bytes: int = 10_000_000
+    """Largest single text node; libxml2's own limit without ``huge_tree``."""
+
+
+DEFAULT_LIMITS: Final = XMLLimits()
+
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_ALLOWED_ENCODINGS: Final = frozenset(
+    {"utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"}
+    | {f"iso-8859-{n}" for n in range(1, 16)}
+    | {f"windows-{n}" for n in range(1250, 1259)}
+    | {f"cp{n}" for n in range(1250, 1259)}
+)
+_SINGLE_BYTE: Final = re.compile(r"^(iso-8859-\d+|windows-125\d|cp125\d|us-ascii|ascii)$")
+_DECL_ENCODING: Final = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+# What a DOCTYPE may try, most dangerous first; the first match names the construct.
+_PARAM_ENTITY: Final = re.compile(r"<!ENTITY\s+%\s*([^\s\"'>]+)\s*(?:(SYSTEM|PUBLIC)\s+[\"']([^\"']*))?")
+_EXTERNAL_ENTITY: Final = re.compile(
+    r"<!ENTITY\s+([^\s%\"'>]+)\s+(?:SYSTEM|PUBLIC)\s+[\"']([^\"']*)[\"']"
+)
+_INTERNAL_ENTITY: Final = re.compile(r"<!ENTITY\s+([^\s%\"'>]+)\s+([\"'])")
+_EXTERNAL_DTD: Final = re.compile(r"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\s+[\"']([^\"']*)[\"']")
+
+
+def source_name(source: Source, name: str | None = None) -> str:
+    """The name errors use for ``source``: the explicit ``name``, the path, or a placeholder."""
+    if name is not None:
+        return name
+    if isinstance(source, bytes):
+        return "<bytes>"
+    if isinstance(source, str | PathLike):
+        return fspath(source)
+    return str(getattr(source, "name", "<stream>"))
+
+
+def open_source(source: Source, name: str | None = None) -> tuple[IO[bytes], str]:
+    """Open ``source`` as a binary stream (gzip undone) and name it; the caller closes it."""
+    label = source_name(source, name)
+    stream: IO[bytes]
+    if isinstance(source, bytes):
+        stream = io.BytesIO(source)
+    elif isinstance(source, str | PathLike):
+        try:
+            stream = Path(source).open("rb")
+        except OSError as exc:
+            raise InputError(
+                tr("cannot read file: {reason}", reason=exc.strerror or exc), file=label
+            ) from exc
+    else:
+        stream = source
+    try:
+        magic = _peek(stream, 2)
+    except OSError as exc:
+        raise InputError(tr("cannot read file: {reason}", reason=exc), file=label) from exc
+    if magic == _GZIP_MAGIC:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+    return stream, label
+
+
+def _peek(stream: IO[bytes], size: int) -> bytes:
+    """Read ``size`` bytes without consuming them, for streams that cannot seek too."""
+    if stream.seekable():
+        pos = stream.tell()
+        data = stream.read(size)
+        stream.seek(pos)
+        return data
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        return bytes(peek(size))[:size]
+    raise InputError(tr("stream is neither seekable nor peekable"))
+
+
+class _Rejoined(io.RawIOBase):
+    """``head`` followed by the rest of ``stream``: lets the prolog be read once, then parsed."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:  # lxml calls read(n); skip the readinto copy
+        if self._head:
+            if size < 0:
+                rest = bytes(self._head) + self._stream.read()
+                self._head = memoryview(b"")
+                return rest
+            chunk = bytes(self._head[:size])
+            self._head = self._head[size:]
+            return chunk
+        return self._stream.read(size)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prolog:
+    """What the prolog scan learnt: the encoding libxml2 must be told, if any."""
+
+    encoding: str | None
+
+
+def _detect_text(head: bytes, label: str) -> tuple[str, str | None]:
+    """Decode ``head`` far enough to scan markup; return (text, encoding to force on libxml2)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", errors="replace"), None
+    if head.startswith(codecs.BOM_UTF8):
+        return head[3:].decode("latin-1"), None
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return head.decode("utf-16-le", errors="replace"), "UTF-16LE"
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
+        return head.decode("utf-16-be", errors="replace"), "UTF-16BE"
+    text = head.decode("latin-1")
+    match = _DECL_ENCODING.match(text)
+    if match is None:
+        return text, None
+    declared = match.group(1).lower()
+    if declared not in _ALLOWED_ENCODINGS:
+        raise XMLSyntaxError(
+            tr(
+                "unsupported encoding {encoding!r} in the XML declaration; "
+                "expected UTF-8, UTF-16 or a single-byte Latin/Windows encoding",
+                encoding=match.group(1),
+            ),
+            file=label,
+            line=1,
+        )
+    if declared.startswith("utf-16"):
+        raise XMLSyntaxError(
+            tr(
+                "the XML declaration says {encoding} but the bytes are not UTF-16 "
+                "(no byte-order mark, no zero bytes)",
+                encoding=match.group(1),
+            ),
+            file=label,
+            line=1,
+        )
+    if _SINGLE_BYTE.match(declared):
+        _refuse_hidden_utf8(head, match.group(1), label)
+    return text, None
+
+
+def _refuse_hidden_utf8(head: bytes, declared: str, label: str) -> None:
+    """A single-byte declaration over UTF-8 bytes would silently garble Vietnamese text."""
+    first = next((i for i, b in enumerate(head) if b >= 0x80), None)
+    if first is None:
+        return
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data" or exc.start < len(head) - 4:
+            return  # genuinely not UTF-8: the declaration may be telling the truth
+    raise XMLSyntaxError(
+        tr(
+            "the XML declaration says {encoding} but the content is UTF-8 "
+            "(first non-ASCII byte here); fix the declaration",
+            encoding=declared,
+        ),
+        file=label,
+        line=head.count(b"\n", 0, first) + 1,
+    )
+
+
+def _scan_prolog(head: bytes, label: str, limits: XMLLimits) -> _Prolog:
+    """Refuse DTDs (naming the construct) and overlong prologs before libxml2 parses anything."""
+    text, forced = _detect_text(head, label)
+    pos = 0
+    size = len(text)
+    while True:
+        start = text.find("<", pos)
+        if start < 0 or start + 1 >= size:
+            break
+        if text.startswith("<?", start):
+            end = text.find("?>", start)
+            if end < 0:
+                break
+            pos = end + 2
+        elif text.startswith("<!--", start):
+            end = text.find("-->", start)
+            if end < 0:
+                break
+            pos = end + 3
+        elif text.startswith("<!DOCTYPE", start) or text.startswith("<!doctype", start):
+            _refuse_doctype(text, start, label)
+        else:
+            return _Prolog(forced)  # the root element starts here: the prolog is clean
+    if len(head) >= limits.prolog_bytes:
+        raise UnsafeXMLError(
+            tr(
+                "no root element within the first {limit} bytes (an overlong prolog is refused)",
+                limit=limits.prolog_bytes,
+            ),
+            construct="prolog size",
+            file=label,
+        )
+    return _Prolog(forced)  # short document: libxml2 reports what is wrong with it
+
+
+def _refuse_doctype(text: str, start: int, label: str) -> None:
+    body = text[start:]
+
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, start + offset) + 1
+
+    found = _PARAM_ENTITY.search(body)
+    if found:
+        target = f" -> {found.group(3)!r}" if found.group(3) else ""
+        construct = f"parameter entity '%{found.group(1)}'{target}"
+        why = tr("parameter entity (can fetch external definitions)")
+    elif found := _EXTERNAL_ENTITY.search(body):
+        construct = f"external entity '{found.group(1)}' -> {found.group(2)!r}"
+        why = tr("external entity (XXE: can read local files or URLs)")
+    elif found := _EXTERNAL_DTD.search(body):
+        construct = f"external DTD {found.group(1)!r}"
+        why = tr("external DTD (can fetch definitions over the network)")
+    elif found := _INTERNAL_ENTITY.search(body):
+        construct = f"entity '{found.group(1)}'"
+        why = tr("entity declaration (entity expansion: billion laughs, quadratic blow-up)")
+    else:
+        found = None
+        construct = "DOCTYPE"
+        why = tr("document type declaration")
+    offset = found.start() if found else 0
+    raise UnsafeXMLError(
+        tr("refused {why}: {construct}; DTDs and entities are not allowed", why=why,
+           construct=construct),
+        construct=construct,
+        file=label,
+        line=line_of(offset),
+    )
+
+
+def _new_parser(forced: str | None, target: object | None = None) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        load_dtd=False,
+        dtd_validation=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=False,
+        encoding=forced,
+        target=target,
+    )
+
+
+_DEPTH: Final = re.compile(r"Excessive depth|Maximum depth", re.IGNORECASE)
+_HUGE: Final = re.compile(r"huge|too long|Resource limit|amplification|entity reference loop",
+                          re.IGNORECASE)
+
+
+def _translate(exc: etree.XMLSyntaxError | etree.ParseError, label: str) -> Exception:
+    """Turn a libxml2 complaint into our typed error with file, line and column."""
+    message = str(exc.msg or exc).split(", line ")[0].strip()
+    line, column = exc.position if exc.position else (None, None)
+    if _DEPTH.search(message):
+        return UnsafeXMLError(
+            tr("nesting deeper than {limit} elements is refused", limit=DEFAULT_LIMITS.max_depth),
+            construct="nesting depth", file=label, line=line, column=column,
+        )
+    if _HUGE.search(message):
+        return UnsafeXMLError(
+            tr("size limit exceeded: {detail}", detail=message),
+            construct="size limit", file=label, line=line, column=column,
+        )
+    if "Document is empty" in message:
+        return XMLSyntaxError(tr("the file is empty or holds no XML"), file=label, line=line,
+                              column=column)
+    if "encoding" in message.lower():
+        return XMLSyntaxError(
+            tr("bytes do not match the declared encoding: {detail}", detail=message),
+            file=label, line=line, column=column,
+        )
+    return XMLSyntaxError(tr("malformed XML: {detail}", detail=message), file=label, line=line,
+                          column=column)
+
+
+def _prepare(
+    source: Source, name: str | None, limits: XMLLimits
+) -> tuple[IO[bytes], str, _Prolog, IO[bytes]]:
+    """Open, scan the prolog, and hand back (stream for lxml, label, prolog facts, to close)."""
+    raw, label = open_source(source, name)
+    try:
+        head = raw.read(limits.prolog_bytes)
+        prolog = _scan_prolog(head, label, limits)
+    except BaseException:
+        if raw is not source:
+            raw.close()
+        raise
+    return io.BufferedReader(_Rejoined(head, raw), 1 << 16), label, prolog, raw
+
+
+def parse(
+    source: Source, *, name: str | None = None, limits: XMLLimits = DEFAULT_LIMITS
+) -> etree._ElementTree:
+    """Parse a whole document into a tree (for documents that fit in memory)."""
+    stream, label, prolog, raw = _prepare(source, name, limits)
+    try:
+        tree = etree.parse(stream, _new_parser(prolog.encoding))
+    except etree.XMLSyntaxError as exc:
+        raise _translate(exc, label) from None
+    finally:
+        if raw is not source:
+            raw.close()
+    if tree.docinfo.doctype:  # the prolog scan makes this unreachable; kept as a second wall
+        raise UnsafeXMLError(tr("refused document type declaration"), construct="DOCTYPE",
+                             file=label)
+    return tree
+
+
+def iterparse(
+    source: Source,
+    *,
+    events: tuple[str, ...] = ("end",),
+    tag: str | None = None,
+    name: str | None = None,
+    limits: XMLLimits = DEFAULT_LIMITS,
+) -> Iterator[tuple[str, Any]]:
+    """Stream ``(event, element)`` pairs; the caller clears what it has used (constant memory)."""
+    stream, label, prolog, raw = _prepare(source, name, limits)
+    try:
+        events_iter = etree.iterparse(
+            stream,
+            events=events,
+            tag=tag,
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            encoding=prolog.encoding,
+        )
+        try:
+            yield from events_iter
+        except etree.XMLSyntaxError as exc:
+            raise _translate(exc, label) from None
+    finally:
+        if raw is not source:
+            raw.close()
+
+
+def parse_with_target(
+    source: Source,
+    target: object,
+    *,
+    name: str | None = None,
+    limits: XMLLimits = DEFAULT_LIMITS,
+    chunk_size: int = 1 << 16,
+) -> Any:
+    """Feed the document to an lxml parser *target* (``start``/``end``/``data``/``close``).
+
+    Text arrives in pieces through ``target.data``, so a target can stream a 200 MB base64 text
+    node to disk without the tree's 10 MB text bound ever being reached; depth is still bounded.
+    Returns whatever ``target.close()`` returns.
+    """
+    stream, label, prolog, raw = _prepare(source, name, limits)
+    parser = _new_parser(prolog.encoding, target=target)
+    try:
+        while chunk := stream.read(chunk_size):
+            parser.feed(chunk)
+        return parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise _translate(exc, label) from None
+    finally:
+        if raw is not source:
+            raw.close()
+
+
+def load_xsd(path: str | PathLike[str]) -> etree.XMLSchema:
+    """Compile an XSD read through the safe parser; a broken schema is a SchemaError."""
+    from qnegov.errors import SchemaError
+
+    tree = parse(path)
+    try:
+        return etree.XMLSchema(tree)
+    except etree.XMLSchemaParseError as exc:
+        raise SchemaError(tr("cannot compile schema: {detail}", detail=exc), file=fspath(path)) \
+            from None
