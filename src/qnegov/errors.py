@@ -78,6 +78,8 @@ class QnegovError(Exception):
     """
 
     code: ClassVar[str] = "qnegov_error"
+    exit_code: ClassVar[int] = 1
+    """CLI exit code when this error ends a command: 1 invalid input, 3 unreadable or unsafe."""
 
     def __init__(
         self,
@@ -108,6 +110,7 @@ class InputError(QnegovError, OSError):
     """A file could not be read at all (missing, a directory, permission denied)."""
 
     code = "unreadable_input"
+    exit_code = 3
 
     def __str__(self) -> str:  # OSError would otherwise format its own args
         return QnegovError.__str__(self)
@@ -117,6 +120,7 @@ class XMLError(QnegovError, ValueError):
     """Bytes that are not acceptable XML."""
 
     code = "xml_error"
+    exit_code = 3
 
 
 class XMLSyntaxError(XMLError):
@@ -222,6 +226,7 @@ class KeyLoadError(QnegovError, ValueError):
     """A key, certificate or PKCS#12 bundle that cannot be loaded (bad format or password)."""
 
     code = "key_load"
+    exit_code = 3
 
 
 class ExchangeError(QnegovError):
