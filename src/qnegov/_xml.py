@@ -69,12 +69,16 @@ _SINGLE_BYTE: Final = re.compile(r"^(iso-8859-\d+|windows-125\d|cp125\d|us-ascii
 _DECL_ENCODING: Final = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 # What a DOCTYPE may try, most dangerous first; the first match names the construct.
-_PARAM_ENTITY: Final = re.compile(r"<!ENTITY\s+%\s*([^\s\"'>]+)\s*(?:(SYSTEM|PUBLIC)\s+[\"']([^\"']*))?")
+_PARAM_ENTITY: Final = re.compile(
+    r"<!ENTITY\s+%\s*([^\s\"'>]+)\s*(?:(SYSTEM|PUBLIC)\s+[\"']([^\"']*))?"
+)
 _EXTERNAL_ENTITY: Final = re.compile(
     r"<!ENTITY\s+([^\s%\"'>]+)\s+(?:SYSTEM|PUBLIC)\s+[\"']([^\"']*)[\"']"
 )
 _INTERNAL_ENTITY: Final = re.compile(r"<!ENTITY\s+([^\s%\"'>]+)\s+([\"'])")
-_EXTERNAL_DTD: Final = re.compile(r"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\s+[\"']([^\"']*)[\"']")
+_EXTERNAL_DTD: Final = re.compile(
+    r"<!DOCTYPE\s+[^\s\[>]+\s+(?:SYSTEM|PUBLIC)\s+[\"']([^\"']*)[\"']"
+)
 
 
 def source_name(source: Source, name: str | None = None) -> str:
@@ -96,7 +100,7 @@ def open_source(source: Source, name: str | None = None) -> tuple[IO[bytes], str
         stream = io.BytesIO(source)
     elif isinstance(source, str | PathLike):
         try:
-            stream = Path(source).open("rb")
+            stream = Path(source).open("rb")  # noqa: SIM115 (closed by the caller)
         except OSError as exc:
             raise InputError(
                 tr("cannot read file: {reason}", reason=exc.strerror or exc), file=label
@@ -286,15 +290,18 @@ def _refuse_doctype(text: str, start: int, label: str) -> None:
         why = tr("document type declaration")
     offset = found.start() if found else 0
     raise UnsafeXMLError(
-        tr("refused {why}: {construct}; DTDs and entities are not allowed", why=why,
-           construct=construct),
+        tr(
+            "refused {why}: {construct}; DTDs and entities are not allowed",
+            why=why,
+            construct=construct,
+        ),
         construct=construct,
         file=label,
         line=line_of(offset),
     )
 
 
-def _new_parser(forced: str | None, target: object | None = None) -> etree.XMLParser:
+def _new_parser(forced: str | None, target: Any = None) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
@@ -308,8 +315,9 @@ def _new_parser(forced: str | None, target: object | None = None) -> etree.XMLPa
 
 
 _DEPTH: Final = re.compile(r"Excessive depth|Maximum depth", re.IGNORECASE)
-_HUGE: Final = re.compile(r"huge|too long|Resource limit|amplification|entity reference loop",
-                          re.IGNORECASE)
+_HUGE: Final = re.compile(
+    r"huge|too long|Resource limit|amplification|entity reference loop", re.IGNORECASE
+)
 
 
 def _translate(exc: etree.XMLSyntaxError | etree.ParseError, label: str) -> Exception:
@@ -319,23 +327,33 @@ def _translate(exc: etree.XMLSyntaxError | etree.ParseError, label: str) -> Exce
     if _DEPTH.search(message):
         return UnsafeXMLError(
             tr("nesting deeper than {limit} elements is refused", limit=DEFAULT_LIMITS.max_depth),
-            construct="nesting depth", file=label, line=line, column=column,
+            construct="nesting depth",
+            file=label,
+            line=line,
+            column=column,
         )
     if _HUGE.search(message):
         return UnsafeXMLError(
             tr("size limit exceeded: {detail}", detail=message),
-            construct="size limit", file=label, line=line, column=column,
+            construct="size limit",
+            file=label,
+            line=line,
+            column=column,
         )
     if "Document is empty" in message:
-        return XMLSyntaxError(tr("the file is empty or holds no XML"), file=label, line=line,
-                              column=column)
+        return XMLSyntaxError(
+            tr("the file is empty or holds no XML"), file=label, line=line, column=column
+        )
     if "encoding" in message.lower():
         return XMLSyntaxError(
             tr("bytes do not match the declared encoding: {detail}", detail=message),
-            file=label, line=line, column=column,
+            file=label,
+            line=line,
+            column=column,
         )
-    return XMLSyntaxError(tr("malformed XML: {detail}", detail=message), file=label, line=line,
-                          column=column)
+    return XMLSyntaxError(
+        tr("malformed XML: {detail}", detail=message), file=label, line=line, column=column
+    )
 
 
 def _prepare(
@@ -365,9 +383,10 @@ def parse(
     finally:
         if raw is not source:
             raw.close()
-    if tree.docinfo.doctype:  # the prolog scan makes this unreachable; kept as a second wall
-        raise UnsafeXMLError(tr("refused document type declaration"), construct="DOCTYPE",
-                             file=label)
+    if tree.docinfo.internalDTD is not None or tree.docinfo.system_url:  # the prolog scan makes this unreachable; kept as a second wall
+        raise UnsafeXMLError(
+            tr("refused document type declaration"), construct="DOCTYPE", file=label
+        )
     return tree
 
 
@@ -436,5 +455,6 @@ def load_xsd(path: str | PathLike[str]) -> etree.XMLSchema:
     try:
         return etree.XMLSchema(tree)
     except etree.XMLSchemaParseError as exc:
-        raise SchemaError(tr("cannot compile schema: {detail}", detail=exc), file=fspath(path)) \
-            from None
+        raise SchemaError(
+            tr("cannot compile schema: {detail}", detail=exc), file=fspath(path)
+        ) from None
