@@ -1,0 +1,418 @@
+"""Validate one byte range of records: the code every worker process runs.
+
+A range is cut into batches of about :data:`BATCH_BYTES` at record start tags; each batch is
+wrapped in the ``QnegovBulkBatch`` element, parsed from memory through the safe parser, and
+validated once with the derived batch schema. Valid records cost no Python work at all unless
+rules are on. Everything found is located *relative to the range* (line, record index); the
+parent adds the range's offsets when it merges results in file order, so the output does not
+depend on how the file was split.
+
+A batch that is not well-formed takes the recovery path: it is cut at every record start tag,
+each piece is parsed alone, a broken piece is reported once and the work resumes at the next
+record (pieces are first re-joined with their neighbours, in case a start tag was cut inside a
+comment or CDATA section).
+"""
+
+from __future__ import annotations
+
+import bisect
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from lxml import etree
+
+from qnegov import _xml
+from qnegov._i18n import tr
+from qnegov.bulk._rules import Finding, Record, RuleSet, iter_findings, load_rules_module
+from qnegov.bulk._scan import RecordTag, element_end
+from qnegov.bulk._schema import RecordSchema
+from qnegov.errors import XMLSyntaxError
+from qnegov.report import Severity
+
+__all__ = ["BATCH_BYTES", "Plan", "RangeResult", "RawIssue", "Task", "run_task"]
+
+BATCH_BYTES: Final = 128 * 1024
+"""Batch size: small enough to stay in CPU cache, large enough to amortise a validate call."""
+_READ_BYTES: Final = 1 << 20
+_REJOIN: Final = 4
+
+RawIssue = tuple[str, str, str, int | None, int | None, int | None, str | None, str | None]
+"""(code, severity, message, range-relative line, column, range-relative record, path, rule)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a worker needs, picklable: schema bytes, wrapper tags, rule module names."""
+
+    label: str
+    schema: RecordSchema
+    wrapper_open: bytes
+    wrapper_close: bytes
+    encoding: str | None
+    root_local: str
+    builtin: str | None
+    rule_modules: tuple[str, ...]
+    rule_objects: tuple[Any, ...]
+    key_dir: str | None
+    key_buckets: int
+    strip_blank: bool = True
+
+    @property
+    def tag(self) -> RecordTag:
+        return RecordTag(self.schema.record_local.encode())
+
+
+@dataclass(frozen=True)
+class Task:
+    """One byte range: ``[start, end)`` of ``path``, or the bytes themselves (gzip input)."""
+
+    index: int
+    path: str | None
+    start: int
+    end: int
+    data: bytes | None
+    final: bool
+
+
+@dataclass
+class RangeResult:
+    """What a range produced, relative to its own start."""
+
+    index: int
+    newlines: int = 0
+    records: int = 0
+    issues: list[RawIssue] = field(default_factory=list)
+    tail: bytes | None = None
+    tail_line: int = 0
+    key_segments: dict[int, tuple[int, int]] = field(default_factory=dict)
+    key_file: str | None = None
+
+
+class _Worker:
+    """Per-process state: compiled schema and rules, built once per plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.schema = plan.schema.compile_batch()
+        self.record_tag = plan.schema.record_tag
+        rules = list(builtin_rule_objects(plan.builtin))
+        for spec in plan.rule_modules:
+            rules.extend(load_rules_module(spec))
+        rules.extend(plan.rule_objects)
+        self.rules = RuleSet.of(rules, plan.rule_modules)
+        self.tag = plan.tag
+        self.ns_prefix = (
+            "{" + plan.schema.record_ns + "}" if plan.schema.record_ns else ""
+        )
+
+
+def builtin_rule_objects(name: str | None) -> list[Any]:
+    """The rules shipped for a named record schema (``citizen``, ``household``)."""
+    if name is None:
+        return []
+    from qnegov.bulk._builtin import BUILTIN_RULES
+
+    return list(BUILTIN_RULES.get(name, ()))
+
+
+_WORKERS: dict[int, _Worker] = {}
+
+
+def _worker_for(plan: Plan) -> _Worker:
+    key = id(plan)
+    worker = _WORKERS.get(key)
+    if worker is None or worker.plan is not plan:
+        _WORKERS.clear()
+        worker = _WORKERS[key] = _Worker(plan)
+    return worker
+
+
+_PLAN: Plan | None = None
+
+
+def init_worker(plan: Plan) -> None:
+    """Pool initializer: remember the plan once per process."""
+    global _PLAN
+    _PLAN = plan
+
+
+def run_pooled(task: Task) -> RangeResult:
+    """Pool entry point."""
+    assert _PLAN is not None
+    return run_task(_PLAN, task)
+
+
+def _blocks(task: Task) -> Iterator[bytes]:
+    if task.data is not None:
+        yield task.data
+        return
+    assert task.path is not None
+    with Path(task.path).open("rb") as handle:
+        handle.seek(task.start)
+        left = task.end - task.start
+        while left > 0:
+            chunk = handle.read(min(_READ_BYTES, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+
+
+class _Range:
+    """Validation state while walking one range."""
+
+    def __init__(self, worker: _Worker, task: Task) -> None:
+        self.worker = worker
+        self.plan = worker.plan
+        self.result = RangeResult(task.index)
+        self.keys: dict[int, list[str]] = {}
+
+    # -- batches -------------------------------------------------------------------------
+    def batch(self, piece: bytes) -> None:
+        """Validate one batch (a whole number of records) and advance the counters."""
+        plan = self.plan
+        try:
+            root = _xml.parse_bytes(
+                plan.wrapper_open + piece + plan.wrapper_close,
+                name=plan.label,
+                encoding=plan.encoding,
+                strip_blank=plan.strip_blank,
+            )
+        except XMLSyntaxError:
+            self.recover(piece)
+            return
+        self.validated(root, piece)
+
+    def validated(self, root: etree._Element, piece: bytes) -> None:
+        worker = self.worker
+        result = self.result
+        line_base = result.newlines
+        record_base = result.records
+        schema = worker.schema
+        ok = schema.validate(root)
+        if ok and b"<!--" not in piece and b"<?" not in piece:
+            records = list(root) if worker.rules else None
+            count = len(root)
+        else:
+            records = list(root.iterchildren(worker.record_tag))
+            count = len(records)
+        bad: set[int] = set()
+        if not ok:
+            assert records is not None
+            starts = [r.sourceline or 0 for r in records]
+            for entry in schema.error_log:
+                line = entry.line
+                index = bisect.bisect_right(starts, line) - 1
+                bad.add(index)
+                result.issues.append(
+                    (
+                        "bulk_schema",
+                        Severity.ERROR.value,
+                        _clean(entry.message, worker.ns_prefix),
+                        line_base + line,
+                        entry.column or None,
+                        record_base + index if index >= 0 else None,
+                        _path(root, entry.path, index, worker) if index >= 0 else None,
+                        None,
+                    )
+                )
+        if worker.rules and records is not None:
+            self.apply_rules(records, bad, line_base, record_base)
+        result.records += count
+        result.newlines += piece.count(b"\n")
+
+    def apply_rules(
+        self, records: list[etree._Element], bad: set[int], line_base: int, record_base: int
+    ) -> None:
+        rules = self.worker.rules
+        issues = self.result.issues
+        buckets = self.plan.key_buckets
+        for index, element in enumerate(records):
+            if index in bad:
+                continue
+            record = Record(element)
+            for rule in rules.records:
+                for finding in iter_findings(rule, record):
+                    issues.append(
+                        self.finding(finding, record, rule.name, line_base, record_base + index)
+                    )
+            for key in rules.keys:
+                found = record.find(key.field)
+                if found is None or not found.text:
+                    continue
+                value = found.text.strip()
+                bucket = zlib.crc32(value.encode()) % buckets
+                self.keys.setdefault(bucket, []).append(
+                    f"{key.name}\t{value}\t{record_base + index}\t"
+                    f"{line_base + (found.sourceline or 0)}"
+                )
+
+    def finding(
+        self, finding: Finding, record: Record, rule: str, line_base: int, index: int
+    ) -> RawIssue:
+        target = record.find(finding.field) if finding.field else None
+        where = target if target is not None else record.element
+        path = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
+        if finding.field:
+            path += "/" + finding.field
+        return (
+            finding.code,
+            finding.severity.value,
+            finding.message,
+            line_base + (where.sourceline or 0),
+            None,
+            index,
+            path,
+            rule,
+        )
+
+    # -- recovery ------------------------------------------------------------------------
+    def recover(self, piece: bytes) -> None:
+        """Parse record by record; report each broken stretch once and go on."""
+        starts = self.worker.tag.starts(piece)
+        if not starts or starts[0] != 0:
+            starts.insert(0, 0)
+        bounds = [*starts, len(piece)]
+        n = 0
+        while n < len(starts):
+            for width in range(1, _REJOIN + 1):
+                if n + width > len(starts):
+                    break
+                chunk = piece[bounds[n] : bounds[n + width]]
+                root = self._try_parse(chunk)
+                if root is not None:
+                    self.validated(root, chunk)
+                    n += width
+                    break
+            else:
+                chunk = piece[bounds[n] : bounds[n + 1]]
+                self.malformed(chunk)
+                n += 1
+
+    def _try_parse(self, chunk: bytes) -> etree._Element | None:
+        plan = self.plan
+        try:
+            return _xml.parse_bytes(
+                plan.wrapper_open + chunk + plan.wrapper_close,
+                name=plan.label,
+                encoding=plan.encoding,
+                strip_blank=plan.strip_blank,
+            )
+        except XMLSyntaxError:
+            return None
+
+    def malformed(self, chunk: bytes) -> None:
+        plan = self.plan
+        result = self.result
+        try:
+            _xml.parse_bytes(
+                plan.wrapper_open + chunk + plan.wrapper_close,
+                name=plan.label,
+                encoding=plan.encoding,
+            )
+            detail, line, column = tr("malformed record"), 1, None
+        except XMLSyntaxError as exc:
+            detail, line, column = exc.message, exc.line or 1, exc.column
+        lines_in = chunk.count(b"\n")
+        line = min(line, lines_in + 1)
+        is_record = self.worker.tag.is_start_at(chunk, 0)
+        result.issues.append(
+            (
+                "bulk_malformed",
+                Severity.ERROR.value,
+                tr("malformed record, skipped: {detail}", detail=detail),
+                result.newlines + line,
+                column if line == 1 or column is None else column,
+                result.records if is_record else None,
+                None,
+                None,
+            )
+        )
+        if is_record:
+            result.records += 1
+        result.newlines += lines_in
+
+    # -- keys ----------------------------------------------------------------------------
+    def flush_keys(self, task: Task) -> None:
+        if not self.keys or self.plan.key_dir is None:
+            return
+        name = str(Path(self.plan.key_dir) / f"keys-{task.index:06d}")
+        offset = 0
+        with Path(name).open("wb") as handle:
+            for bucket in sorted(self.keys):
+                blob = ("\n".join(self.keys[bucket]) + "\n").encode()
+                handle.write(blob)
+                self.result.key_segments[bucket] = (offset, len(blob))
+                offset += len(blob)
+        self.result.key_file = name
+        self.keys.clear()
+
+
+def run_task(plan: Plan, task: Task) -> RangeResult:
+    """Validate every record of ``task``'s range; the final range also returns the tail."""
+    worker = _worker_for(plan)
+    state = _Range(worker, task)
+    tag = worker.tag
+    buf = b""
+    for block in _blocks(task):
+        buf = buf + block if buf else block
+        while len(buf) >= BATCH_BYTES:
+            cut = tag.last_start(buf, 1)
+            if cut <= 0:  # one record longer than the buffer: read on
+                break
+            state.batch(buf[:cut])
+            buf = buf[cut:]
+    if task.final:
+        buf = _split_tail(state, buf, tag)
+    if buf:
+        state.batch(buf)
+    state.flush_keys(task)
+    return state.result
+
+
+def _split_tail(state: _Range, buf: bytes, tag: RecordTag) -> bytes:
+    """Keep the records of the last piece; the trailer and root end tag go to the skeleton."""
+    last = tag.last_start(buf, 0)
+    if last < 0:
+        state.result.tail = buf
+        state.result.tail_line = state.result.newlines
+        return b""
+    end = element_end(buf, last)
+    if end is None:  # a broken last record: the root end tag bounds the records instead
+        close = buf.rfind(b"</")
+        end = close if close > last else len(buf)
+    records, tail = buf[:end], buf[end:]
+    state.result.tail = tail
+    state.result.tail_line = state.result.newlines + records.count(b"\n")
+    return records
+
+
+def _clean(message: str, ns_prefix: str) -> str:
+    """libxml2's message without the record namespace in every element name."""
+    return message.replace(ns_prefix, "") if ns_prefix else message
+
+
+def _path(root: etree._Element, xpath: str | None, index: int, worker: _Worker) -> str | None:
+    """A readable path ``/Root/Record[{record}]/Field``; ``{record}`` is filled in by the parent."""
+    plan = worker.plan
+    head = f"/{plan.root_local}/{plan.schema.record_local}[{{record}}]"
+    if not xpath:
+        return head
+    steps_in = xpath.split("/")
+    if len(steps_in) > 1:  # the wrapper step may carry a prefix XPath cannot resolve
+        steps_in[1] = "*"
+    try:
+        found = root.getroottree().xpath("/".join(steps_in))
+    except etree.XPathError:
+        return head
+    if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
+        return head
+    steps: list[str] = []
+    node: etree._Element | None = found[0]
+    while node is not None and node.getparent() is not None and node.getparent() is not root:
+        steps.append(etree.QName(node).localname)
+        node = node.getparent()
+    return head + "".join("/" + s for s in reversed(steps))

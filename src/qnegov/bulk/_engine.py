@@ -1,0 +1,586 @@
+"""The bulk validator's driver: read the head, plan byte ranges, run them, merge in file order.
+
+The parent process reads only the file's head (prolog safety, root element, header, first
+record) and, for a plain file, a small window at each range boundary; worker processes read
+their own ranges. Results come back per range and are merged strictly in file order, with the
+range's line and record offsets added, so the issues are identical for every ``jobs`` value.
+Header and trailer are validated at the end against the user's schema as a small *skeleton*
+document (head + first record + tail), and file-wide rules (unique keys, record counts) run last.
+"""
+
+from __future__ import annotations
+
+import gzip
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import IO, Any, Final
+
+from lxml import etree
+
+from qnegov import _xml
+from qnegov._i18n import tr
+from qnegov._resources import schema_path
+from qnegov.bulk._batch import (
+    Plan,
+    RangeResult,
+    RawIssue,
+    Task,
+    builtin_rule_objects,
+    init_worker,
+    run_pooled,
+    run_task,
+)
+from qnegov.bulk._rules import AnyRule, Finding, RuleSet, load_rules_module
+from qnegov.bulk._scan import RecordTag, element_end, find_children, root_start
+from qnegov.bulk._schema import BATCH_ELEMENT, RecordSchema
+from qnegov.errors import InputError, QnegovError, XMLSyntaxError
+from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
+
+__all__ = ["SHIPPED_SCHEMAS", "iter_issues", "validate_file"]
+
+BULK_SCHEMA = issue_code(
+    "bulk_schema", "A record, header or trailer breaks the XSD.", area="bulk"
+)
+BULK_MALFORMED = issue_code(
+    "bulk_malformed",
+    "A stretch of the file is not well-formed XML; it was skipped and validation resumed at "
+    "the next record.",
+    area="bulk",
+)
+BULK_DUPLICATE = issue_code(
+    "bulk_duplicate_key", "A value that must be unique across the file appears again.",
+    area="bulk",
+)
+BULK_RULE_CRASHED = issue_code(
+    "bulk_rule_crashed", "A validation rule raised an exception on a record.", area="bulk"
+)
+BULK_STOPPED = issue_code(
+    "bulk_stopped", "Validation stopped early after --max-errors issues.", area="bulk"
+)
+
+SHIPPED_SCHEMAS: Final = {
+    "citizen": "records/citizen.xsd",
+    "household": "records/household.xsd",
+}
+"""Record schemas shipped in ``schemas/records/``; the name also selects the built-in rules."""
+
+_HEAD_BYTES: Final = 1 << 20
+_HEAD_LIMIT: Final = 64 << 20
+_TASK_MIN: Final = 4 << 20
+_TASK_MAX: Final = 32 << 20
+_WINDOW: Final = 256 * 1024
+_XMLNS: Final = re.compile(rb"""\sxmlns(?::[A-Za-z_][\w.\-]*)?\s*=\s*(?:"[^"]*"|'[^']*')""")
+_DECLARED: Final = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_KEY_BUCKET_BYTES: Final = 8 << 20
+
+
+@dataclass
+class _Head:
+    """What the parent learnt from the start of the file."""
+
+    label: str
+    data: bytes
+    root_tag: str
+    root_local: str
+    root_decls: bytes
+    first: int
+    first_end: int
+    encoding: str | None
+    complete: bool
+
+
+@dataclass
+class _Merge:
+    """Offsets and spill files accumulated while merging range results in order."""
+
+    newlines: int
+    records: int = 0
+    key_parts: list[tuple[int, int, str, dict[int, tuple[int, int]]]] = field(
+        default_factory=list
+    )
+    tail: bytes | None = None
+    tail_line: int = 0
+
+
+def resolve_schema(schema: str | PathLike[str]) -> tuple[str, str | None]:
+    """(XSD path, built-in rule-set name) for a shipped name or a path."""
+    name = os.fspath(schema)
+    if name in SHIPPED_SCHEMAS:
+        return str(schema_path(SHIPPED_SCHEMAS[name])), name
+    return name, None
+
+
+def validate_file(
+    source: str | PathLike[str],
+    schema: str | PathLike[str],
+    *,
+    record: str | None = None,
+    jobs: int = 1,
+    max_errors: int | None = None,
+    rules: Iterable[AnyRule | str] = (),
+    builtin_rules: bool = True,
+    on_issue: Callable[[Issue], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    keep_issues: bool = True,
+) -> Report:
+    """Validate a register file and return the :class:`Report` (see :func:`iter_issues`)."""
+    report = Report(keep_issues=keep_issues)
+    report.files.append(os.fspath(source))
+    for issue in iter_issues(
+        source,
+        schema,
+        record=record,
+        jobs=jobs,
+        max_errors=max_errors,
+        rules=rules,
+        builtin_rules=builtin_rules,
+        progress=progress,
+    ):
+        added = report.add(issue)
+        if on_issue is not None:
+            on_issue(added)
+    return report.finish()
+
+
+def iter_issues(
+    source: str | PathLike[str],
+    schema: str | PathLike[str],
+    *,
+    record: str | None = None,
+    jobs: int = 1,
+    max_errors: int | None = None,
+    rules: Iterable[AnyRule | str] = (),
+    builtin_rules: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Issue]:
+    """Stream every issue of ``source`` (``.xml`` or ``.xml.gz``) against ``schema``.
+
+    ``schema`` is an XSD path or a shipped name (``citizen``, ``household``; these also turn
+    on the built-in rules unless ``builtin_rules`` is false). ``record`` names the record
+    element (local name or ``{namespace}name``); by default it is the repeatable child of the
+    root. ``rules`` adds rule objects, or rule modules by name/path (needed with ``jobs > 1``
+    for rules defined outside an importable module). Issues come out in file order for
+    records, then header/trailer, then file-wide rules. ``jobs=0`` means every core.
+    """
+    label = os.fspath(source)
+    try:
+        yield from _run(
+            label, schema, record, jobs, max_errors, list(rules), builtin_rules, progress
+        )
+    except QnegovError as exc:
+        yield issue_from_error(exc, file=label)
+
+
+def _run(
+    label: str,
+    schema: str | PathLike[str],
+    record: str | None,
+    jobs: int,
+    max_errors: int | None,
+    rules: list[AnyRule | str],
+    builtin_rules: bool,
+    progress: Callable[[int], None] | None,
+) -> Iterator[Issue]:
+    xsd, builtin = resolve_schema(schema)
+    if not builtin_rules:
+        builtin = None
+    modules = tuple(r for r in rules if isinstance(r, str))
+    objects = [r for r in rules if not isinstance(r, str)]
+    raw, _ = _xml.open_source(label)
+    plain = not isinstance(raw, gzip.GzipFile) and raw.seekable()
+    try:
+        head = _read_head(raw, label)
+        record_schema = RecordSchema.load(xsd, record, root=head.root_tag)
+        tag = RecordTag(record_schema.record_local.encode())
+        head = _find_first(head, raw, tag)
+        size = os.path.getsize(label) if plain else None
+        jobs = os.cpu_count() or 1 if jobs <= 0 else jobs
+        key_dir = tempfile.mkdtemp(prefix="qnegov-bulk-keys-")
+        try:
+            plan = _plan(head, record_schema, builtin, modules, tuple(objects), key_dir, size)
+            all_rules = RuleSet.of(
+                [
+                    *builtin_rule_objects(builtin),
+                    *(r for m in modules for r in load_rules_module(m)),
+                    *objects,
+                ]
+            )
+            yield from _validate(plan, head, raw, tag, size, jobs, max_errors, all_rules,
+                                 progress)
+        finally:
+            shutil.rmtree(key_dir, ignore_errors=True)
+    finally:
+        raw.close()
+
+
+def _read_head(raw: IO[bytes], label: str) -> _Head:
+    data = raw.read(_HEAD_BYTES)
+    forced = _xml.check_prolog(data, name=label)
+    if forced is not None or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            tr("bulk validation reads UTF-8 or single-byte encodings; this file is UTF-16"),
+            file=label,
+        )
+    span = root_start(data)
+    while span is None and len(data) < _HEAD_LIMIT:
+        more = raw.read(_HEAD_BYTES)
+        if not more:
+            break
+        data += more
+        span = root_start(data)
+    if span is None:
+        raise XMLSyntaxError(tr("no root element found"), file=label)
+    start, end = span
+    declared = _DECLARED.match(data)
+    encoding = declared.group(1).decode("ascii") if declared else None
+    if encoding and encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = None
+    opening = data[:end]
+    close = b"" if data[end - 2 : end] == b"/>" else b"</" + _qname(data[start:end]) + b">"
+    root = _xml.parse_bytes(opening + close, name=label)
+    return _Head(
+        label=label,
+        data=data,
+        root_tag=root.tag,
+        root_local=etree.QName(root).localname,
+        root_decls=b"".join(m.group(0) for m in _XMLNS.finditer(data[start:end])),
+        first=-1,
+        first_end=end,
+        encoding=encoding,
+        complete=False,
+    )
+
+
+def _qname(start_tag: bytes) -> bytes:
+    match = re.match(rb"<([^\s/>]+)", start_tag)
+    return match.group(1) if match else b""
+
+
+def _find_first(head: _Head, raw: IO[bytes], tag: RecordTag) -> _Head:
+    """Locate the first record (start and end) in the head, reading more if needed."""
+    data = head.data
+    root_end = head.first_end
+    while True:
+        first, _others = find_children(data, root_end, tag)
+        end = element_end(data, first) if first >= 0 else None
+        if end is not None:
+            head.first, head.first_end, head.data = first, end, data
+            return head
+        if len(data) >= _HEAD_LIMIT:
+            raise InputError(
+                tr("no complete {record} record within the first {limit} MB",
+                   record=tag.local.decode(), limit=_HEAD_LIMIT >> 20),
+                file=head.label,
+            )
+        more = raw.read(_HEAD_BYTES)
+        if not more:  # the whole file is in memory: no records (or a broken first one)
+            head.data, head.complete = data, True
+            head.first = first
+            head.first_end = len(data) if first >= 0 else root_end
+            return head
+        data += more
+
+
+def _plan(
+    head: _Head,
+    schema: RecordSchema,
+    builtin: str | None,
+    modules: tuple[str, ...],
+    objects: tuple[AnyRule, ...],
+    key_dir: str,
+    size: int | None,
+) -> Plan:
+    if schema.batch_ns:
+        opening = (
+            b"<qnegovbatch:" + BATCH_ELEMENT.encode()
+            + b' xmlns:qnegovbatch="' + schema.batch_ns.encode() + b'"'
+            + head.root_decls + b">"
+        )
+        closing = b"</qnegovbatch:" + BATCH_ELEMENT.encode() + b">"
+    else:
+        opening = b"<" + BATCH_ELEMENT.encode() + head.root_decls + b">"
+        closing = b"</" + BATCH_ELEMENT.encode() + b">"
+    buckets = max(16, min(4096, (size or 0) // _KEY_BUCKET_BYTES))
+    return Plan(
+        label=head.label,
+        schema=schema,
+        wrapper_open=opening,
+        wrapper_close=closing,
+        encoding=head.encoding,
+        root_local=head.root_local,
+        builtin=builtin,
+        rule_modules=modules,
+        rule_objects=objects,
+        key_dir=key_dir,
+        key_buckets=buckets,
+    )
+
+
+def _tasks_plain(head: _Head, path: str, size: int, jobs: int, tag: RecordTag) -> Iterator[Task]:
+    """Byte ranges of a plain file, each starting at a record start tag."""
+    start = head.first
+    task_bytes = max(_TASK_MIN, min(_TASK_MAX, (size - start) // max(1, jobs * 4)))
+    index = 0
+    with Path(path).open("rb") as handle:
+        while start < size:
+            end = _boundary(handle, start + task_bytes, size, tag)
+            yield Task(index, path, start, end, None, end >= size)
+            index += 1
+            start = end
+
+
+def _boundary(handle: IO[bytes], pos: int, size: int, tag: RecordTag) -> int:
+    """The first record start at or after ``pos`` that follows an end tag; ``size`` if none."""
+    while pos < size:
+        handle.seek(pos)
+        window = handle.read(_WINDOW)
+        at = 0
+        while True:
+            lt = window.find(b"<", at)
+            if lt < 0 or lt + len(tag.local) + 2 > len(window):
+                break
+            if tag.is_start_at(window, lt) and _after_element(window, lt):
+                return pos + lt
+            at = lt + 1
+        pos += max(1, len(window) - 256)
+        if not window:
+            break
+    return size
+
+
+def _after_element(window: bytes, lt: int) -> bool:
+    """Whether only whitespace separates ``lt`` from a preceding ``>`` (not text or CDATA)."""
+    before = window[:lt].rstrip()
+    return before.endswith(b">") and not before.endswith(b"]]>") and not before.endswith(b"-->")
+
+
+def _tasks_stream(head: _Head, raw: IO[bytes], tag: RecordTag) -> Iterator[Task]:
+    """Ranges of a stream that cannot seek (gzip): the parent reads and hands out bytes."""
+    buf = head.data[head.first :]
+    index = 0
+    if head.complete:
+        yield Task(0, None, 0, len(buf), buf, True)
+        return
+    while True:
+        more = raw.read(_TASK_MIN)
+        if not more:
+            yield Task(index, None, 0, len(buf), buf, True)
+            return
+        buf += more
+        cut = tag.last_start(buf, 1)
+        if cut > 0 and cut >= _TASK_MIN // 2:
+            yield Task(index, None, 0, cut, buf[:cut], False)
+            index += 1
+            buf = buf[cut:]
+
+
+def _results(
+    plan: Plan, tasks: Iterator[Task], jobs: int
+) -> Iterator[tuple[Task, RangeResult]]:
+    """Run tasks (inline or in a pool) and yield results in task order, with bounded backlog."""
+    if jobs <= 1:
+        for task in tasks:
+            yield task, run_task(plan, task)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with context.Pool(jobs, initializer=init_worker, initargs=(plan,)) as pool:
+        pending: deque[tuple[Task, Any]] = deque()
+        for task in tasks:
+            pending.append((task, pool.apply_async(run_pooled, (task,))))
+            while len(pending) > jobs * 2:
+                done, handle = pending.popleft()
+                yield done, handle.get()
+        while pending:
+            done, handle = pending.popleft()
+            yield done, handle.get()
+        pool.terminate()
+
+
+def _validate(
+    plan: Plan,
+    head: _Head,
+    raw: IO[bytes],
+    tag: RecordTag,
+    size: int | None,
+    jobs: int,
+    max_errors: int | None,
+    rules: RuleSet,
+    progress: Callable[[int], None] | None,
+) -> Iterator[Issue]:
+    label = head.label
+    merge = _Merge(newlines=head.data.count(b"\n", 0, max(head.first, 0)))
+    emitted = 0
+
+    def limit_hit() -> bool:
+        return max_errors is not None and emitted >= max_errors
+
+    if head.first >= 0:
+        if size is not None:
+            tasks = _tasks_plain(head, label, size, jobs, tag)
+        else:
+            tasks = _tasks_stream(head, raw, tag)
+        for task, result in _results(plan, tasks, jobs):
+            for issue in _absolute(result.issues, merge, label):
+                yield issue
+                emitted += 1
+                if limit_hit():
+                    yield _stopped(label, max_errors)
+                    return
+            if result.key_file is not None:
+                merge.key_parts.append(
+                    (merge.records, merge.newlines, result.key_file, result.key_segments)
+                )
+            if result.tail is not None:
+                merge.tail = result.tail
+                merge.tail_line = merge.newlines + result.tail_line
+            merge.records += result.records
+            merge.newlines += result.newlines
+            if progress is not None:
+                progress(task.end - task.start)
+    for issue in _skeleton(plan, head, merge, rules):
+        yield issue
+        emitted += 1
+        if limit_hit():
+            yield _stopped(label, max_errors)
+            return
+    for issue in _duplicates(plan, merge, rules):
+        yield issue
+        emitted += 1
+        if limit_hit():
+            yield _stopped(label, max_errors)
+            return
+
+
+def _stopped(label: str, max_errors: int | None) -> Issue:
+    return Issue(
+        BULK_STOPPED,
+        Severity.INFO,
+        tr("stopped after {n} issues (--max-errors)", n=max_errors),
+        file=label,
+    )
+
+
+def _absolute(raw: list[RawIssue], merge: _Merge, label: str) -> Iterator[Issue]:
+    for code, severity, message, line, column, record, path, rule in raw:
+        index = None if record is None else merge.records + record
+        yield Issue(
+            code,
+            Severity(severity),
+            message,
+            file=label,
+            line=None if line is None else merge.newlines + line,
+            column=column,
+            path=None if path is None else path.replace("{record}", str((index or 0) + 1)),
+            record=index,
+            rule=rule,
+        )
+
+
+def _skeleton(plan: Plan, head: _Head, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
+    """Validate the header and trailer: head + first record + tail, against the full schema."""
+    label = head.label
+    if head.first < 0:
+        skeleton = head.data
+        first_line = last_line = -1
+        junction, offset = 1 << 62, 0
+    else:
+        front = head.data[: head.first_end]
+        tail = merge.tail if merge.tail is not None else b""
+        skeleton = front + b"\n" + tail
+        front_lines = front.count(b"\n")
+        first_line = head.data.count(b"\n", 0, head.first) + 1
+        last_line = front_lines + 1
+        junction = front_lines + 2
+        offset = (merge.tail_line + 1) - junction
+
+    def where(line: int | None) -> int | None:
+        if line is None:
+            return None
+        return line + offset if line >= junction else line
+
+    try:
+        document = _xml.parse_bytes(skeleton, name=label)
+    except XMLSyntaxError as exc:
+        yield Issue(BULK_MALFORMED, Severity.ERROR,
+                    tr("malformed header or trailer: {detail}", detail=exc.message),
+                    file=label, line=where(exc.line), column=exc.column)
+        return
+    full = plan.schema.compile_full()
+    if not full.validate(document):
+        for entry in full.error_log:
+            if first_line <= entry.line <= last_line:
+                continue  # inside the first record: its batch already reported it
+            yield Issue(BULK_SCHEMA, Severity.ERROR, entry.message, file=label,
+                        line=where(entry.line), column=entry.column or None,
+                        path=entry.path)
+    ns = plan.schema.batch_ns
+    for rule in rules.files:
+        for finding in rule.check_file(document, merge.records):
+            yield _file_issue(finding, document, rule.name, ns, label, where)
+
+
+def _file_issue(
+    finding: Finding,
+    document: etree._Element,
+    rule: str,
+    ns: str | None,
+    label: str,
+    where: Callable[[int | None], int | None],
+) -> Issue:
+    target = None
+    if finding.field:
+        prefix = "{" + ns + "}" if ns else ""
+        target = document.find("/".join(prefix + s for s in finding.field.split("/")))
+    node = target if target is not None else document
+    return Issue(
+        finding.code, finding.severity, finding.message, file=label,
+        line=where(node.sourceline), path="/" + etree.QName(document).localname
+        + ("/" + finding.field if finding.field else ""), rule=rule,
+    )
+
+
+def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
+    """Second and later occurrences of unique keys, bucket by bucket, in record order."""
+    if not rules.keys or not merge.key_parts:
+        return
+    codes = {key.name: key for key in rules.keys}
+    found: list[Issue] = []
+    record_local = plan.schema.record_local
+    for bucket in range(plan.key_buckets):
+        first: dict[tuple[str, str], tuple[int, int]] = {}
+        for records, newlines, path, segments in merge.key_parts:
+            segment = segments.get(bucket)
+            if segment is None:
+                continue
+            with Path(path).open("rb") as handle:
+                handle.seek(segment[0])
+                blob = handle.read(segment[1]).decode()
+            for row in blob.splitlines():
+                name, value, rec, line = row.split("\t")
+                index, at = records + int(rec), newlines + int(line)
+                seen = first.get((name, value))
+                if seen is None:
+                    first[(name, value)] = (index, at)
+                    continue
+                key = codes[name]
+                found.append(
+                    Issue(
+                        key.code, Severity.ERROR,
+                        tr("{field} {value} repeats record {first} (line {line})",
+                           field=key.field, value=value, first=seen[0], line=seen[1]),
+                        file=plan.label, line=at,
+                        path=f"/{plan.root_local}/{record_local}[{index + 1}]/{key.field}",
+                        record=index, rule=key.name,
+                    )
+                )
+    found.sort(key=lambda i: (i.record or 0, i.rule or ""))
+    yield from found
