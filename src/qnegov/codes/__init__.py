@@ -8,7 +8,7 @@ Nothing here knows XML.
 """
 
 from qnegov.codes._agency import LEVEL1_NAMES, SANDBOX_AGENCY_CODES, AgencyCode
-from qnegov.codes._base import CodeType, nfc
+from qnegov.codes._base import CodeType, Lenient, nfc
 from qnegov.codes._citizen import CitizenId
 from qnegov.codes._document import DocumentCode, DocumentId
 from qnegov.codes._enums import (
@@ -48,6 +48,7 @@ __all__ = [
     "DocumentCode",
     "DocumentId",
     "DocumentType",
+    "Lenient",
     "PhoneKind",
     "PhoneNumber",
     "Priority",

@@ -128,22 +128,31 @@ class AgencyCode(CodeType):
     # ---- reading -------------------------------------------------------------------------
     @classmethod
     def _read(cls, text: str, findings: Findings) -> Self:
-        compact = re.sub(r"\s+", "", text)
-        if compact != text:
-            findings.deviation(
-                CODE_NOT_CANONICAL, tr("agency code {value!r} contains spaces", value=text)
-            )
-        upper = compact.upper()
-        if upper != compact:
-            findings.deviation(
-                CODE_NOT_CANONICAL, tr("agency code {value!r} is not in upper case", value=text)
-            )
+        upper = re.sub(r"\s+", "", text).upper()
         parts = upper.split(".")
         legacy_shaped = (
             len(parts) >= 2
             and any(c.isalpha() for c in parts[-1])
             and all(p.isdigit() for p in parts[:-1])
         )
+        shape = _LEGACY_LOOSE if legacy_shaped else _QD20
+        if not shape.fullmatch(upper) or len(upper) > _QD20_MAX:
+            raise fail(
+                tr(
+                    "agency code {value!r} is not valid: expected the QCVN 102:2016 form "
+                    "NNN.NN.NN.XNN (e.g. 000.00.00.H47) or the QĐ 20/2020 form (e.g. H47.12)",
+                    value=text,
+                )
+            )
+        if upper != text:
+            findings.deviation(
+                CODE_NOT_CANONICAL,
+                tr(
+                    "agency code {value!r} is written {fixed} (upper case, no spaces)",
+                    value=text,
+                    fixed=upper,
+                ),
+            )
         code = (
             cls._read_legacy(upper, findings) if legacy_shaped else cls._read_qd20(upper, findings)
         )
@@ -158,14 +167,6 @@ class AgencyCode(CodeType):
 
     @classmethod
     def _read_legacy(cls, text: str, findings: Findings) -> Self:
-        if not _LEGACY_LOOSE.fullmatch(text):
-            raise fail(
-                tr(
-                    "agency code {value!r} is not valid: expected the QCVN 102:2016 form "
-                    "NNN.NN.NN.XNN (e.g. 000.00.00.H47) or the QĐ 20/2020 form (e.g. H47.12)",
-                    value=text,
-                )
-            )
         parts = text.split(".")
         code = cls(AgencyScheme.QCVN102_2016, tuple(reversed(parts)))
         if text in SANDBOX_AGENCY_CODES or code.is_test:
@@ -192,14 +193,6 @@ class AgencyCode(CodeType):
 
     @classmethod
     def _read_qd20(cls, text: str, findings: Findings) -> Self:
-        if len(text) > _QD20_MAX or not _QD20.fullmatch(text):
-            raise fail(
-                tr(
-                    "agency code {value!r} is not valid: expected the QCVN 102:2016 form "
-                    "NNN.NN.NN.XNN (e.g. 000.00.00.H47) or the QĐ 20/2020 form (e.g. H47.12)",
-                    value=text,
-                )
-            )
         code = cls(AgencyScheme.QD20_2020, tuple(text.split(".")))
         if not _STATE_LEVEL1.fullmatch(code.groups[0]):
             findings.note(

@@ -28,6 +28,7 @@ __all__ = [
     "CODE_UNKNOWN_ENTRY",
     "CodeType",
     "Findings",
+    "Lenient",
     "nfc",
 ]
 
@@ -166,3 +167,41 @@ class CodeType:
         if cls.JSON_EXAMPLES:
             out["examples"] = list(cls.JSON_EXAMPLES)
         return out
+
+
+class Lenient:
+    """Pydantic marker: ``Annotated[AgencyCode, Lenient()]`` reads fields with ``parse_lenient``.
+
+    For models of data received from peers, where a repairable deviation should not reject
+    the whole record; the warnings are dropped (validate the raw text when they matter).
+    """
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: type[CodeType], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        def read(value: Any) -> CodeType:
+            if isinstance(value, source):
+                return value
+            if not isinstance(value, str):
+                raise InvalidCode(
+                    tr(
+                        "expected text for {kind}, got {type}",
+                        kind=tr(source.KIND),
+                        type=type(value).__name__,
+                    )
+                )
+            return source.parse_lenient(value)[0]
+
+        from_text = core_schema.no_info_plain_validator_function(read)
+        return core_schema.json_or_python_schema(
+            json_schema=core_schema.chain_schema([core_schema.str_schema(), from_text]),
+            python_schema=from_text,
+            serialization=core_schema.to_string_ser_schema(),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string"}

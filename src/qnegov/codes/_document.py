@@ -123,6 +123,16 @@ class DocumentCode(CodeType):
     def _read(cls, text: str, findings: Findings) -> Self:
         cleaned = _PREFIX.sub("", text).translate(_DASHES)
         cleaned = re.sub(r"\s*([/-])\s*", r"\1", cleaned)
+        match = _STRICT.fullmatch(cleaned)
+        loose = _LOOSE.fullmatch(cleaned) if match is None else None
+        if match is None and loose is None:
+            raise fail(
+                tr(
+                    "document number {value!r} is not valid: {expected}",
+                    value=text,
+                    expected=_expected(),
+                )
+            )
         if cleaned != text:
             findings.deviation(
                 CODE_NOT_CANONICAL,
@@ -131,21 +141,12 @@ class DocumentCode(CodeType):
                     value=text,
                 ),
             )
-        match = _STRICT.fullmatch(cleaned)
         if match is not None:
             year = match["year"]
             return cls(
                 match["number"], tuple(match["notation"].split("-")), int(year) if year else None
             )
-        loose = _LOOSE.fullmatch(cleaned)
-        if loose is None:
-            raise fail(
-                tr(
-                    "document number {value!r} is not valid: {expected}",
-                    value=text,
-                    expected=_expected(),
-                )
-            )
+        assert loose is not None  # one of the two matched
         return cls._repair(text, loose, findings)
 
     @classmethod
