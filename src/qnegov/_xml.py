@@ -231,6 +231,8 @@ def _refuse_hidden_utf8(head: bytes, declared: str, label: str) -> None:
 
 def _scan_prolog(head: bytes, label: str, limits: XMLLimits) -> _Prolog:
     """Refuse DTDs (naming the construct) and overlong prologs before libxml2 parses anything."""
+    if not head.strip():
+        raise XMLSyntaxError(tr("the file is empty or holds no XML"), file=label, line=1)
     text, forced = _detect_text(head, label)
     pos = 0
     size = len(text)
@@ -323,7 +325,7 @@ _HUGE: Final = re.compile(
 def _translate(exc: etree.XMLSyntaxError | etree.ParseError, label: str) -> Exception:
     """Turn a libxml2 complaint into our typed error with file, line and column."""
     message = str(exc.msg or exc).split(", line ")[0].strip()
-    line, column = exc.position if exc.position else (None, None)
+    line, column = exc.position if exc.position and exc.position[0] > 0 else (None, None)
     if _DEPTH.search(message):
         return UnsafeXMLError(
             tr("nesting deeper than {limit} elements is refused", limit=DEFAULT_LIMITS.max_depth),
@@ -340,7 +342,7 @@ def _translate(exc: etree.XMLSyntaxError | etree.ParseError, label: str) -> Exce
             line=line,
             column=column,
         )
-    if "Document is empty" in message:
+    if "Document is empty" in message or "no element found" in message:
         return XMLSyntaxError(
             tr("the file is empty or holds no XML"), file=label, line=line, column=column
         )
