@@ -23,7 +23,11 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "qnegov", *args],
-        capture_output=True, text=True, timeout=120, check=False, env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=full_env,
     )
 
 

@@ -32,7 +32,7 @@ def _real_report() -> Report:
         Issue(
             code="xml_syntax",
             severity=Severity.WARNING,
-            message="Tên cơ quan <Ủy ban> & \"quote\"",
+            message='Tên cơ quan <Ủy ban> & "quote"',
             file=str(HOSTILE / "utf16_bom.xml"),
             line=2,
             column=5,
@@ -50,7 +50,10 @@ def test_counts_validity_and_exit_code() -> None:
     assert report.warning_count == 1
     assert not report.valid
     assert report.exit_code == 3
-    assert report.invalid_files == {str(HOSTILE / "xxe_local_file.xml"), str(HOSTILE / "truncated.xml")}
+    assert report.invalid_files == {
+        str(HOSTILE / "xxe_local_file.xml"),
+        str(HOSTILE / "truncated.xml"),
+    }
     assert report.summary()["by_code"] == {"unsafe_xml": 1, "xml_syntax": 2}
     ok = Report()
     ok.add(Issue("x", Severity.WARNING, "just a warning", file="f"))
@@ -102,8 +105,9 @@ def test_junit_loads_in_a_junit_parser(tmp_path: Path) -> None:
     out = tmp_path / "report.xml"
     out.write_text(render(_real_report(), "junit"), encoding="utf-8")
     suites = list(JUnitXml.fromfile(str(out)))
-    assert [s.name for s in suites] == [str(HOSTILE / n) for n in
-                                        ("xxe_local_file.xml", "truncated.xml", "utf16_bom.xml")]
+    assert [s.name for s in suites] == [
+        str(HOSTILE / n) for n in ("xxe_local_file.xml", "truncated.xml", "utf16_bom.xml")
+    ]
     failures = {s.name: s.failures for s in suites}
     assert list(failures.values()) == [1, 1, 0]
     cases = [c for s in suites for c in s]
@@ -117,7 +121,7 @@ def test_json_lines_stream_one_object_per_line() -> None:
     objects = [json.loads(line) for line in lines]
     assert [o["type"] for o in objects] == ["issue"] * 3 + ["summary"]
     assert objects[1]["line"] == 5 and objects[1]["severity"] == "fatal"
-    assert objects[2]["message"] == "Tên cơ quan <Ủy ban> & \"quote\""
+    assert objects[2]["message"] == 'Tên cơ quan <Ủy ban> & "quote"'
     assert objects[-1]["valid"] is False and objects[-1]["errors"] == 2
 
 
@@ -133,7 +137,8 @@ def test_messages_with_control_characters_still_make_valid_xml(tmp_path: Path) -
     report.add(Issue("xml_syntax", Severity.ERROR, "bad byte \x00\x1b here", file="f"))
     out = tmp_path / "r.xml"
     out.write_text(render(report.finish(), "junit"), encoding="utf-8")
-    assert list(JUnitXml.fromfile(str(out)))[0].failures == 1
+    (suite,) = list(JUnitXml.fromfile(str(out)))
+    assert suite.failures == 1
 
 
 def test_unknown_format_is_refused() -> None:

@@ -28,7 +28,7 @@ REFUSED: dict[str, tuple[type[XMLError], str, int | None]] = {
     "empty.xml": (XMLSyntaxError, "empty", 1),
     "not_xml.png": (XMLSyntaxError, "Start tag expected", 1),
     "encoding_lie_declares_utf8.xml": (XMLSyntaxError, "declared encoding", 2),
-    "encoding_lie_declares_latin1.xml": (XMLSyntaxError, "says ISO-8859-1 but the content is UTF-8", 2),
+    "encoding_lie_declares_latin1.xml": (XMLSyntaxError, "says ISO-8859-1 but the content is", 2),
     "encoding_lie_declares_utf16.xml": (XMLSyntaxError, "says UTF-16 but the bytes are not", 1),
     "encoding_utf7.xml": (XMLSyntaxError, "unsupported encoding 'UTF-7'", 1),
 }
@@ -171,7 +171,10 @@ def test_cli_process_never_shows_a_traceback() -> None:
     files = [str(HOSTILE / n) for n in sorted(REFUSED)]
     done = subprocess.run(
         [sys.executable, "-m", "qnegov", "validate", *files],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 3
     assert "Traceback" not in done.stdout + done.stderr

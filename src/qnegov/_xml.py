@@ -360,8 +360,15 @@ def _translate(exc: etree.XMLSyntaxError | etree.ParseError, label: str) -> Exce
 
 def _prepare(
     source: Source, name: str | None, limits: XMLLimits
-) -> tuple[IO[bytes], str, _Prolog, IO[bytes]]:
-    """Open, scan the prolog, and hand back (stream for lxml, label, prolog facts, to close)."""
+) -> tuple[IO[bytes] | bytes, str, _Prolog, IO[bytes] | None]:
+    """Open and scan the prolog; return (what lxml reads, label, prolog facts, stream to close).
+
+    In-memory bytes go to libxml2 as they are; files and streams are read in 64 kB pieces
+    (measured: no slower than letting libxml2 open the file, and its errors keep line numbers).
+    """
+    if isinstance(source, bytes) and not source.startswith(_GZIP_MAGIC):
+        label = source_name(source, name)
+        return source, label, _scan_prolog(source[: limits.prolog_bytes], label, limits), None
     raw, label = open_source(source, name)
     try:
         head = raw.read(limits.prolog_bytes)
@@ -373,19 +380,28 @@ def _prepare(
     return io.BufferedReader(_Rejoined(head, raw), 1 << 16), label, prolog, raw
 
 
+def _close(raw: IO[bytes] | None, source: Source) -> None:
+    if raw is not None and raw is not source:
+        raw.close()
+
+
 def parse(
     source: Source, *, name: str | None = None, limits: XMLLimits = DEFAULT_LIMITS
 ) -> etree._ElementTree:
     """Parse a whole document into a tree (for documents that fit in memory)."""
     stream, label, prolog, raw = _prepare(source, name, limits)
+    parser = _new_parser(prolog.encoding)
     try:
-        tree = etree.parse(stream, _new_parser(prolog.encoding))
+        if isinstance(stream, bytes):
+            tree = etree.fromstring(stream, parser).getroottree()
+        else:
+            tree = etree.parse(stream, parser)
     except etree.XMLSyntaxError as exc:
         raise _translate(exc, label) from None
     finally:
-        if raw is not source:
-            raw.close()
-    if tree.docinfo.internalDTD is not None or tree.docinfo.system_url:  # the prolog scan makes this unreachable; kept as a second wall
+        _close(raw, source)
+    # The prolog scan makes this unreachable; it stays as a second wall.
+    if tree.docinfo.internalDTD is not None or tree.docinfo.system_url:
         raise UnsafeXMLError(
             tr("refused document type declaration"), construct="DOCTYPE", file=label
         )
@@ -402,6 +418,8 @@ def iterparse(
 ) -> Iterator[tuple[str, Any]]:
     """Stream ``(event, element)`` pairs; the caller clears what it has used (constant memory)."""
     stream, label, prolog, raw = _prepare(source, name, limits)
+    if isinstance(stream, bytes):
+        stream = io.BytesIO(stream)
     try:
         events_iter = etree.iterparse(
             stream,
@@ -418,8 +436,7 @@ def iterparse(
         except etree.XMLSyntaxError as exc:
             raise _translate(exc, label) from None
     finally:
-        if raw is not source:
-            raw.close()
+        _close(raw, source)
 
 
 def parse_with_target(
@@ -439,14 +456,17 @@ def parse_with_target(
     stream, label, prolog, raw = _prepare(source, name, limits)
     parser = _new_parser(prolog.encoding, target=target)
     try:
-        while chunk := stream.read(chunk_size):
-            parser.feed(chunk)
+        if isinstance(stream, bytes):
+            for start in range(0, len(stream), chunk_size):
+                parser.feed(stream[start : start + chunk_size])
+        else:
+            while chunk := stream.read(chunk_size):
+                parser.feed(chunk)
         return parser.close()
     except etree.XMLSyntaxError as exc:
         raise _translate(exc, label) from None
     finally:
-        if raw is not source:
-            raw.close()
+        _close(raw, source)
 
 
 def load_xsd(path: str | PathLike[str]) -> etree.XMLSchema:

@@ -74,7 +74,9 @@ def large() -> dict[str, bytes]:
     blob = b"A" * 50_000
     return {
         "quadratic_blowup.xml": (
-            b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "' + blob + b'">]>\n<r>'
+            b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "'
+            + blob
+            + b'">]>\n<r>'
             + b"&a;" * 50_000
             + b"</r>\n"
         ),
