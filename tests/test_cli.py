@@ -110,3 +110,20 @@ def test_demo_runs_offline() -> None:
     done = _run("demo")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Demo finished" in done.stdout
+
+
+def test_progress_draws_only_when_enabled() -> None:
+    import io
+
+    from qnegov.cli._context import Progress
+
+    silent = io.StringIO()
+    progress = Progress(silent, 10_000_000, enabled=False)
+    progress.update(5_000_000)
+    progress.close()
+    assert silent.getvalue() == ""
+    drawn = io.StringIO()
+    progress = Progress(drawn, 10_000_000, enabled=True)
+    progress.update(5_000_000)
+    assert "MB/s" in drawn.getvalue() and "50.0%" in drawn.getvalue() and "ETA" in drawn.getvalue()
+    progress.close()
