@@ -31,6 +31,7 @@ REFUSED: dict[str, tuple[type[XMLError], str, int | None]] = {
     "encoding_lie_declares_latin1.xml": (XMLSyntaxError, "says ISO-8859-1 but the content is", 2),
     "encoding_lie_declares_utf16.xml": (XMLSyntaxError, "says UTF-16 but the bytes are not", 1),
     "encoding_utf7.xml": (XMLSyntaxError, "unsupported encoding 'UTF-7'", 1),
+    "encoding_ebcdic.xml": (XMLSyntaxError, "EBCDIC-encoded XML is not supported", 1),
 }
 LARGE_REFUSED: dict[str, tuple[type[XMLError], str, int | None]] = {
     "quadratic_blowup.xml": (UnsafeXMLError, "entity 'a'", 2),
@@ -180,3 +181,24 @@ def test_cli_process_never_shows_a_traceback() -> None:
     assert "Traceback" not in done.stdout + done.stderr
     for name in files:
         assert name in done.stdout
+
+
+def test_pipes_are_sources() -> None:
+    import os
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"<r><a>pipe</a></r>")
+    os.close(write_end)
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        assert [e.text for _, e in _xml.iterparse(pipe, tag="a")] == ["pipe"]
+
+
+def test_the_parser_itself_is_a_second_wall(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were the prolog scan ever bypassed, libxml2's configuration still refuses DTDs."""
+    monkeypatch.setattr(_xml, "_scan_prolog", lambda head, label, limits: _xml._Prolog(None))
+    data = (HOSTILE / "xxe_local_file.xml").read_bytes()
+    with pytest.raises(UnsafeXMLError):
+        _xml.parse(data)
+    with pytest.raises(UnsafeXMLError):
+        for _ in _xml.iterparse(data):
+            pass

@@ -30,6 +30,8 @@ from qnegov.errors import InputError, UnsafeXMLError, XMLSyntaxError
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "MAX_DEPTH",
+    "MAX_TEXT_BYTES",
     "Source",
     "XMLLimits",
     "iterparse",
@@ -44,21 +46,26 @@ Source: TypeAlias = "bytes | str | PathLike[str] | IO[bytes]"
 """XML input: raw bytes, a file path (``.gz`` is decompressed), or a binary file object."""
 
 
+MAX_DEPTH: Final = 256
+"""Element nesting bound: libxml2's own without ``huge_tree`` (which qnegov never turns on)."""
+MAX_TEXT_BYTES: Final = 10_000_000
+"""Largest text node in the tree and iterparse forms: libxml2's own without ``huge_tree``.
+:func:`parse_with_target` streams text in pieces and is the form for bigger content."""
+
+
 @dataclass(frozen=True, slots=True)
 class XMLLimits:
-    """Every bound the safe parser applies, in one place."""
+    """The bounds a caller may tune (the fixed libxml2 ones are :data:`MAX_DEPTH` and
+    :data:`MAX_TEXT_BYTES`)."""
 
     prolog_bytes: int = 1 << 20
     """How far the root element may start into the document; longer prologs are refused."""
-    max_depth: int = 256
-    """Element nesting depth; libxml2's own limit without ``huge_tree``."""
-    max_text_bytes: int = 10_000_000
-    """Largest single text node; libxml2's own limit without ``huge_tree``."""
 
 
 DEFAULT_LIMITS: Final = XMLLimits()
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
+_EBCDIC_DECLARATION: Final = b"\x4c\x6f\xa7\x94"  # "<?xm" in EBCDIC: libxml2 would read it
 _ALLOWED_ENCODINGS: Final = frozenset(
     {"utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii"}
     | {f"iso-8859-{n}" for n in range(1, 16)}
@@ -105,8 +112,10 @@ def open_source(source: Source, name: str | None = None) -> tuple[IO[bytes], str
             raise InputError(
                 tr("cannot read file: {reason}", reason=exc.strerror or exc), file=label
             ) from exc
-    else:
+    elif source.seekable() or hasattr(source, "peek"):
         stream = source
+    else:  # a pipe or socket: buffer it so its first bytes can be looked at twice
+        stream = io.BufferedReader(_Rejoined(b"", source))
     try:
         magic = _peek(stream, 2)
     except OSError as exc:
@@ -124,9 +133,9 @@ def _peek(stream: IO[bytes], size: int) -> bytes:
         stream.seek(pos)
         return data
     peek = getattr(stream, "peek", None)
-    if peek is not None:
-        return bytes(peek(size))[:size]
-    raise InputError(tr("stream is neither seekable nor peekable"))
+    if peek is None:
+        raise InputError(tr("stream is neither seekable nor peekable"))
+    return bytes(peek(size))[:size]
 
 
 class _Rejoined(io.RawIOBase):
@@ -178,6 +187,10 @@ def _detect_text(head: bytes, label: str) -> tuple[str, str | None]:
         return head.decode("utf-16-le", errors="replace"), "UTF-16LE"
     if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
         return head.decode("utf-16-be", errors="replace"), "UTF-16BE"
+    if head.startswith(_EBCDIC_DECLARATION):
+        raise XMLSyntaxError(
+            tr("EBCDIC-encoded XML is not supported; expected UTF-8 or UTF-16"), file=label, line=1
+        )
     text = head.decode("latin-1")
     match = _DECL_ENCODING.match(text)
     if match is None:
@@ -328,7 +341,7 @@ def _translate(exc: etree.XMLSyntaxError | etree.ParseError, label: str) -> Exce
     line, column = exc.position if exc.position and exc.position[0] > 0 else (None, None)
     if _DEPTH.search(message):
         return UnsafeXMLError(
-            tr("nesting deeper than {limit} elements is refused", limit=DEFAULT_LIMITS.max_depth),
+            tr("nesting deeper than {limit} elements is refused", limit=MAX_DEPTH),
             construct="nesting depth",
             file=label,
             line=line,
@@ -435,6 +448,11 @@ def iterparse(
             yield from events_iter
         except etree.XMLSyntaxError as exc:
             raise _translate(exc, label) from None
+        docinfo = events_iter.root.getroottree().docinfo  # second wall, as in parse()
+        if docinfo.internalDTD is not None or docinfo.system_url:
+            raise UnsafeXMLError(
+                tr("refused document type declaration"), construct="DOCTYPE", file=label
+            )
     finally:
         _close(raw, source)
 

@@ -66,6 +66,9 @@ SMALL: dict[str, bytes] = {
         b'<?xml version="1.0" encoding="UTF-16"?>\n<Ten>' + _VIET.encode() + b"</Ten>\n"
     ),
     "encoding_utf7.xml": b'<?xml version="1.0" encoding="UTF-7"?>\n<Ten>+AEEAQgBD-</Ten>\n',
+    "encoding_ebcdic.xml": '<?xml version="1.0" encoding="IBM037"?>\n<Ten>x</Ten>\n'.encode(
+        "cp037"
+    ),
 }
 
 
