@@ -10,7 +10,8 @@ thus serves both modes and they cannot drift apart.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, ClassVar, Self
+from collections.abc import Callable
+from typing import Any, ClassVar, Final, Self
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -29,6 +30,7 @@ __all__ = [
     "CodeType",
     "Findings",
     "Lenient",
+    "kind_label",
     "nfc",
 ]
 
@@ -87,9 +89,26 @@ def fail(message: str, *, reason: str = CODE_SYNTAX) -> InvalidCode:
     return InvalidCode(message, reason=reason)
 
 
+_KIND_LABELS: Final[dict[str, Callable[[], str]]] = {
+    "agency code": lambda: tr("agency code"),
+    "identification number": lambda: tr("identification number"),
+    "tax code": lambda: tr("tax code"),
+    "document number": lambda: tr("document number"),
+    "document identifier": lambda: tr("document identifier"),
+    "administrative unit code": lambda: tr("administrative unit code"),
+    "phone number": lambda: tr("phone number"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """The name of a code kind (``CodeType.KIND``) in the current language."""
+    label = _KIND_LABELS.get(kind)
+    return label() if label is not None else kind
+
+
 def prepare(text: object, kind: str, findings: Findings) -> str:
     """NFC, stripped text; non-strings are refused and surrounding blanks are a deviation."""
-    kind = tr(kind)
+    kind = kind_label(kind)
     if not isinstance(text, str):
         raise fail(tr("expected text for {kind}, got {type}", kind=kind, type=type(text).__name__))
     text = nfc(text)
