@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from typing import Any, ClassVar, Final, Self
-
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 from qnegov._i18n import tr
 from qnegov.errors import InvalidCode
 from qnegov.report import Issue, Severity, issue_code
+
+if TYPE_CHECKING:  # pydantic is imported only when a model uses these types
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
 
 __all__ = [
     "CODE_LEGACY_FORM",
@@ -167,6 +168,8 @@ class CodeType:
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic_core import core_schema
+
         from_text = core_schema.no_info_plain_validator_function(cls._pydantic_validate)
         return core_schema.json_or_python_schema(
             json_schema=core_schema.chain_schema([core_schema.str_schema(), from_text]),
@@ -212,6 +215,8 @@ class Lenient:
                     )
                 )
             return source.parse_lenient(value)[0]
+
+        from pydantic_core import core_schema
 
         from_text = core_schema.no_info_plain_validator_function(read)
         return core_schema.json_or_python_schema(

@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Final, Self
 
-import phonenumbers
-
 from qnegov._i18n import tr
 from qnegov.codes._base import CODE_LEGACY_FORM, CODE_NOT_CANONICAL, CodeType, Findings, fail
 from qnegov.codes._enums import PhoneKind
@@ -122,6 +120,8 @@ class PhoneNumber(CodeType):
             national = new
         if not (_MOBILE.fullmatch(national) or _FIXED.fullmatch(national)):
             raise fail(cls._expected(text))
+        import phonenumbers  # imported on first use: keeps ``import qnegov`` light
+
         parsed = phonenumbers.parse("+84" + national, None)
         wanted = {
             phonenumbers.PhoneNumberType.MOBILE,

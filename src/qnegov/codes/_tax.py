@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from stdnum.vn import mst
-
 from qnegov._i18n import tr
 from qnegov.codes._base import CODE_NOT_CANONICAL, CodeType, Findings, fail
 from qnegov.report import issue_code
@@ -28,6 +26,8 @@ _STRICT = re.compile(r"(\d{10})(?:-(\d{3}))?")
 
 def tax_check_digit(first9: str) -> str | None:
     """The check digit of nine digits, or ``None`` when no digit can be valid (Σ mod 11 = 0)."""
+    from stdnum.vn import mst  # imported on first use: keeps ``import qnegov`` light
+
     digit = mst.calc_check_digit(first9)
     return digit if len(digit) == 1 else None
 
