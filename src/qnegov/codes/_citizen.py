@@ -76,7 +76,7 @@ class CitizenId(CodeType):
     def province_name(self) -> str | None:
         """Name of that province (in the 63-province table: these codes are not renumbered)."""
         code = self.province_code
-        if code is None:
+        if code is None or code[0] != "0":
             return None
         unit = catalogue().at(code[1:], LEGACY_UNTIL)
         return None if unit is None else unit.name
