@@ -1,0 +1,45 @@
+"""Hypothesis strategies for qnegov's public types, for your own property-based tests.
+
+Needs the ``testing`` extra (``pip install "qnegov[testing]"``). Each area keeps its strategies
+in its own module here and re-exports them below.
+"""
+
+from __future__ import annotations
+
+from qnegov.testing.codes import (
+    administrative_units,
+    agency_codes,
+    citizen_ids,
+    confidentialities,
+    document_codes,
+    document_ids,
+    document_types,
+    near_miss_agency_codes,
+    near_miss_citizen_ids,
+    near_miss_document_codes,
+    near_miss_phone_numbers,
+    near_miss_tax_codes,
+    phone_numbers,
+    priorities,
+    signer_authorities,
+    tax_codes,
+)
+
+__all__ = [
+    "administrative_units",
+    "agency_codes",
+    "citizen_ids",
+    "confidentialities",
+    "document_codes",
+    "document_ids",
+    "document_types",
+    "near_miss_agency_codes",
+    "near_miss_citizen_ids",
+    "near_miss_document_codes",
+    "near_miss_phone_numbers",
+    "near_miss_tax_codes",
+    "phone_numbers",
+    "priorities",
+    "signer_authorities",
+    "tax_codes",
+]
