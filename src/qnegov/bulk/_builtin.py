@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import cache
 from typing import Any, Final
 
 from lxml import etree
 
 from qnegov._i18n import tr
 from qnegov.bulk._rules import Finding, Record, UniqueKey
+from qnegov.codes._units import CURRENT_FROM, LEGACY_UNTIL, catalogue
 from qnegov.report import issue_code
 
-__all__ = ["BUILTIN_RULES", "CitizenIdConsistency", "RecordCount"]
+__all__ = ["BUILTIN_RULES", "AddressInCatalogue", "CitizenIdConsistency", "RecordCount"]
 
 CITIZEN_ID_BIRTH = issue_code(
     "bulk_citizen_id_birth_year",
@@ -41,15 +43,22 @@ RECORD_COUNT = issue_code(
     area="bulk",
 )
 
-# 0 + the GSO province code (QĐ 124/2004/QĐ-TTg), the 63 provinces of TT 07/2016/TT-BCA.
-CCCD_PROVINCES: Final = frozenset(
-    "0" + code
-    for code in (
-        "01 02 04 06 08 10 11 12 14 15 17 19 20 22 24 25 26 27 30 31 33 34 35 36 37 38 40 42 "
-        "44 45 46 48 49 51 52 54 56 58 60 62 64 66 67 68 70 72 74 75 77 79 80 82 83 84 86 87 "
-        "89 91 92 93 94 95 96"
-    ).split()
+UNIT_UNKNOWN = issue_code(
+    "bulk_unit_unknown",
+    "An administrative-unit code that does not exist in the catalogue on the record's date.",
+    area="bulk",
 )
+UNIT_MISMATCH = issue_code(
+    "bulk_unit_mismatch",
+    "A commune code that does not belong to the province code filed with it.",
+    area="bulk",
+)
+
+
+@cache
+def cccd_provinces() -> frozenset[str]:
+    """``0`` + each province code of the pre-2025 table: the CCCD province-of-birth prefixes."""
+    return frozenset("0" + unit.code for unit in catalogue().provinces(LEGACY_UNTIL))
 
 
 class CitizenIdConsistency:
@@ -67,7 +76,7 @@ class CitizenIdConsistency:
         number = record.text(self.id_field)
         if number is None or len(number) != 12 or not number.isdigit():
             return
-        if number[:3] not in CCCD_PROVINCES:
+        if number[:3] not in cccd_provinces():
             yield Finding(
                 CITIZEN_ID_PROVINCE,
                 tr("identification number {value}: {prefix} is not a province code of the "
@@ -92,6 +101,68 @@ class CitizenIdConsistency:
                 tr("identification number {value} encodes sex {encoded}, but the record says "
                    "{given}", value=number, encoded="M" if digit % 2 == 0 else "F", given=sex),
                 self.id_field,
+            )
+
+
+class AddressInCatalogue:
+    """Province and commune codes exist on the record's date, and the commune is in the province.
+
+    Dates before 1 July 2025 are checked against the QĐ 124/2004 table (63 provinces, districts,
+    communes), later dates against QĐ 19/2025 (34 provinces, communes), so an old register keeps
+    validating after the merger.
+    """
+
+    name = "address-codes"
+
+    def __init__(
+        self,
+        province_field: str = "PermanentAddress/ProvinceCode",
+        commune_field: str = "PermanentAddress/CommuneCode",
+        date_field: str = "RegisteredOn",
+    ) -> None:
+        self.province_field = province_field
+        self.commune_field = commune_field
+        self.date_field = date_field
+        self._province_of: dict[tuple[str, date], str | None] = {}
+
+    def check(self, record: Record) -> Iterator[Finding]:
+        when = _parse_date(record.text(self.date_field))
+        if when is None:
+            return
+        era = LEGACY_UNTIL if when <= LEGACY_UNTIL else CURRENT_FROM
+        units = catalogue()
+        province = record.text(self.province_field)
+        commune = record.text(self.commune_field)
+        if province and units.at(province, era) is None:
+            yield Finding(
+                UNIT_UNKNOWN,
+                tr("province code {code} does not exist on {date}", code=province,
+                   date=when.isoformat()),
+                self.province_field,
+            )
+            return
+        if not commune:
+            return
+        key = (commune, era)
+        if key not in self._province_of:
+            unit = units.at(commune, era)
+            while unit is not None and unit.parent_code is not None:
+                unit = unit.parent()
+            self._province_of[key] = None if unit is None else unit.code
+        owner = self._province_of[key]
+        if owner is None:
+            yield Finding(
+                UNIT_UNKNOWN,
+                tr("commune code {code} does not exist on {date}", code=commune,
+                   date=when.isoformat()),
+                self.commune_field,
+            )
+        elif province and owner != province:
+            yield Finding(
+                UNIT_MISMATCH,
+                tr("commune {code} belongs to province {owner}, not {province}", code=commune,
+                   owner=owner, province=province),
+                self.commune_field,
             )
 
 
@@ -131,10 +202,12 @@ def _parse_date(text: str | None) -> date | None:
 BUILTIN_RULES: Final[dict[str, tuple[Any, ...]]] = {
     "citizen": (
         CitizenIdConsistency(),
+        AddressInCatalogue(),
         UniqueKey("unique-citizen-id", "CitizenId"),
         RecordCount(),
     ),
     "household": (
+        AddressInCatalogue("Address/ProvinceCode", "Address/CommuneCode", "RegisteredOn"),
         UniqueKey("unique-household-id", "HouseholdId"),
         RecordCount(),
     ),
