@@ -11,6 +11,7 @@ from pathlib import Path
 
 from qnegov import _xml
 from qnegov._i18n import tr
+from qnegov.cli._bulk import add_validate_options, run_bulk_validate
 from qnegov.cli._context import Context
 from qnegov.errors import QnegovError
 from qnegov.report import Report, issue_from_error
@@ -31,6 +32,7 @@ def register(
         ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help=tr("files to check"))
+    add_validate_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -54,6 +56,8 @@ def validate_files(paths: list[Path], report: Report) -> None:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if getattr(args, "schema", None):
+        return run_bulk_validate(args, ctx)
     report = Report()
     validate_files(args.files, report)
     return ctx.emit_report(report.finish())
