@@ -486,33 +486,42 @@ def _absolute(raw: list[RawIssue], merge: _Merge, label: str) -> Iterator[Issue]
 
 
 def _skeleton(plan: Plan, head: _Head, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
-    """Validate the header and trailer: head + first record + tail, against the full schema."""
+    """Validate the header and trailer: head + first record + tail, against the full schema.
+
+    The first record keeps the root's content model satisfied; its own errors were reported by
+    its batch and are skipped here. If it is broken, the skeleton is tried without it.
+    """
     label = head.label
+    attempts: list[tuple[bytes, int, int, int, int]] = []
     if head.first < 0:
-        skeleton = head.data
-        first_line = last_line = -1
-        junction, offset = 1 << 62, 0
+        attempts.append((head.data, -1, -1, 1 << 62, 0))
     else:
-        front = head.data[: head.first_end]
         tail = merge.tail if merge.tail is not None else b""
-        skeleton = front + b"\n" + tail
-        front_lines = front.count(b"\n")
-        first_line = head.data.count(b"\n", 0, head.first) + 1
-        last_line = front_lines + 1
-        junction = front_lines + 2
-        offset = (merge.tail_line + 1) - junction
+        for cut in (head.first_end, head.first):
+            front = head.data[:cut]
+            junction = front.count(b"\n") + 2
+            first_line = head.data.count(b"\n", 0, head.first) + 1
+            attempts.append(
+                (front + b"\n" + tail, first_line, junction - 1, junction,
+                 (merge.tail_line + 1) - junction)
+            )
+    document = None
+    for skeleton, first_line, last_line, junction, offset in attempts:
 
-    def where(line: int | None) -> int | None:
-        if line is None:
-            return None
-        return line + offset if line >= junction else line
+        def where(line: int | None, junction: int = junction, offset: int = offset) -> int | None:
+            if line is None:
+                return None
+            return line + offset if line >= junction else line
 
-    try:
-        document = _xml.parse_bytes(skeleton, name=label)
-    except XMLSyntaxError as exc:
+        try:
+            document = _xml.parse_bytes(skeleton, name=label)
+            break
+        except XMLSyntaxError as exc:
+            error = exc
+    if document is None:
         yield Issue(BULK_MALFORMED, Severity.ERROR,
-                    tr("malformed header or trailer: {detail}", detail=exc.message),
-                    file=label, line=where(exc.line), column=exc.column)
+                    tr("malformed header or trailer: {detail}", detail=error.message),
+                    file=label, line=where(error.line), column=error.column)
         return
     full = plan.schema.compile_full()
     if not full.validate(document):

@@ -6,6 +6,7 @@ in its own module here and re-exports them below.
 
 from __future__ import annotations
 
+from qnegov.testing.bulk import addresses, citizen_records, household_records, vietnamese_names
 from qnegov.testing.codes import (
     administrative_units,
     agency_codes,
@@ -26,13 +27,16 @@ from qnegov.testing.codes import (
 )
 
 __all__ = [
+    "addresses",
     "administrative_units",
     "agency_codes",
     "citizen_ids",
+    "citizen_records",
     "confidentialities",
     "document_codes",
     "document_ids",
     "document_types",
+    "household_records",
     "near_miss_agency_codes",
     "near_miss_citizen_ids",
     "near_miss_document_codes",
@@ -42,4 +46,5 @@ __all__ = [
     "priorities",
     "signer_authorities",
     "tax_codes",
+    "vietnamese_names",
 ]
