@@ -26,7 +26,14 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import tr
-from qnegov.bulk._rules import Finding, Record, RuleSet, iter_findings, load_rules_module
+from qnegov.bulk._rules import (
+    Finding,
+    Record,
+    RuleSet,
+    UniqueKey,
+    iter_findings,
+    load_rules_module,
+)
 from qnegov.bulk._scan import RecordTag, element_end
 from qnegov.bulk._schema import RecordSchema
 from qnegov.errors import XMLSyntaxError
@@ -58,7 +65,7 @@ class Plan:
     rule_objects: tuple[Any, ...]
     key_dir: str | None
     key_buckets: int
-    strip_blank: bool = True
+    lean: bool = True
 
     @property
     def tag(self) -> RecordTag:
@@ -104,9 +111,21 @@ class _Worker:
         rules.extend(plan.rule_objects)
         self.rules = RuleSet.of(rules, plan.rule_modules)
         self.tag = plan.tag
-        self.ns_prefix = (
-            "{" + plan.schema.record_ns + "}" if plan.schema.record_ns else ""
-        )
+        ns = plan.schema.record_ns
+        self.ns_prefix = "{" + ns + "}" if ns else ""
+        wanted: list[str] = []
+        for rule in self.rules.records:
+            wanted.extend(f for f in getattr(rule, "fields", ()) if f not in wanted)
+        self.columns = {path: _column(path, ns) for path in wanted}
+        self.key_columns = {key.field: _column(key.field, ns, text=False) for key in self.rules.keys}
+
+
+def _column(path: str, ns: str | None, *, text: bool = True) -> etree.XPath:
+    """One XPath giving ``path``'s text (or element) for every record of a batch, in order."""
+    steps = "/".join(("r:" if ns else "") + step for step in path.split("/"))
+    suffix = "/text()" if text else ""
+    return etree.XPath(f"*/{steps}{suffix}", namespaces={"r": ns} if ns else None,
+                       smart_strings=False)
 
 
 def builtin_rule_objects(name: str | None) -> list[Any]:
@@ -179,7 +198,7 @@ class _Range:
                 plan.wrapper_open + piece + plan.wrapper_close,
                 name=plan.label,
                 encoding=plan.encoding,
-                strip_blank=plan.strip_blank,
+                lean=plan.lean,
             )
         except XMLSyntaxError:
             self.recover(piece)
@@ -192,63 +211,124 @@ class _Range:
         line_base = result.newlines
         record_base = result.records
         schema = worker.schema
-        ok = schema.validate(root)
-        if ok and b"<!--" not in piece and b"<?" not in piece:
-            records = list(root) if worker.rules else None
-            count = len(root)
+        if schema.validate(root):
+            count = len(root)  # lean parsing: every child is a record element
+            if worker.rules:
+                self.apply_rules_batch(root, count, line_base, record_base)
         else:
             records = list(root.iterchildren(worker.record_tag))
             count = len(records)
-        bad: set[int] = set()
-        if not ok:
-            assert records is not None
-            starts = [r.sourceline or 0 for r in records]
-            for entry in schema.error_log:
-                line = entry.line
-                index = bisect.bisect_right(starts, line) - 1
-                bad.add(index)
-                result.issues.append(
-                    (
-                        "bulk_schema",
-                        Severity.ERROR.value,
-                        _clean(entry.message, worker.ns_prefix),
-                        line_base + line,
-                        entry.column or None,
-                        record_base + index if index >= 0 else None,
-                        _path(root, entry.path, index, worker) if index >= 0 else None,
-                        None,
-                    )
-                )
-        if worker.rules and records is not None:
-            self.apply_rules(records, bad, line_base, record_base)
+            bad = self.schema_errors(root, records, line_base, record_base)
+            if worker.rules:
+                self.apply_rules(records, bad, line_base, record_base)
         result.records += count
         result.newlines += piece.count(b"\n")
+
+    def schema_errors(
+        self, root: etree._Element, records: list[etree._Element], line_base: int,
+        record_base: int,
+    ) -> set[int]:
+        """Report the batch's XSD errors, located; return the indexes of the records at fault."""
+        worker = self.worker
+        starts = [r.sourceline or 0 for r in records]
+        bad: set[int] = set()
+        for entry in worker.schema.error_log:
+            line = entry.line
+            index = bisect.bisect_right(starts, line) - 1
+            bad.add(index)
+            self.result.issues.append(
+                (
+                    "bulk_schema",
+                    Severity.ERROR.value,
+                    _clean(entry.message, worker.ns_prefix),
+                    line_base + line,
+                    entry.column or None,
+                    record_base + index if index >= 0 else None,
+                    _path(root, entry.path, index, worker) if index >= 0 else None,
+                    None,
+                )
+            )
+        return bad
+
+    def apply_rules_batch(
+        self, root: etree._Element, count: int, line_base: int, record_base: int
+    ) -> None:
+        """Rules over a schema-valid batch, with their fields fetched one XPath per field."""
+        worker = self.worker
+        columns: dict[str, list[Any]] = {}
+        for path, xpath in worker.columns.items():
+            column = xpath(root)
+            if isinstance(column, list) and len(column) == count:
+                columns[path] = column
+        issues = self.result.issues
+        slow: list[Any] = []
+        for rule in worker.rules.records:
+            fields = getattr(rule, "fields", None)
+            by_columns = getattr(rule, "check_columns", None)
+            if by_columns is None or fields is None or any(f not in columns for f in fields):
+                slow.append(rule)
+                continue
+            try:
+                found = list(by_columns(columns, count))
+            except Exception:  # fall back to record by record, where crashes are reported
+                slow.append(rule)
+                continue
+            for index, finding in found:
+                record = Record(parent=root, index=index, ns=worker.ns_prefix)
+                issues.append(self.finding(finding, record, rule.name, line_base,
+                                           record_base + index))
+        if slow:
+            paths = list(columns)
+            cols = [columns[p] for p in paths]
+            ns = worker.ns_prefix
+            for index in range(count):
+                values = {p: c[index] for p, c in zip(paths, cols, strict=True)}
+                record = Record(parent=root, index=index, values=values, ns=ns)
+                for rule in slow:
+                    for finding in iter_findings(rule, record):
+                        issues.append(self.finding(finding, record, rule.name, line_base,
+                                                   record_base + index))
+        for key in worker.rules.keys:
+            found = worker.key_columns[key.field](root)
+            if isinstance(found, list) and len(found) == count:
+                self.add_keys(key, found, range(count), line_base, record_base)
+            else:
+                elements = [Record(parent=root, index=i).find(key.field) for i in range(count)]
+                self.add_keys(key, elements, range(count), line_base, record_base)
+
+    def add_keys(
+        self, key: UniqueKey, elements: list[Any], indexes: range | list[int], line_base: int,
+        record_base: int,
+    ) -> None:
+        buckets = self.plan.key_buckets
+        keys = self.keys
+        for element, index in zip(elements, indexes, strict=True):
+            if element is None or not element.text:
+                continue
+            value = element.text.strip()
+            bucket = zlib.crc32(value.encode()) % buckets
+            keys.setdefault(bucket, []).append(
+                f"{key.name}\t{value}\t{record_base + index}\t"
+                f"{line_base + (element.sourceline or 0)}"
+            )
 
     def apply_rules(
         self, records: list[etree._Element], bad: set[int], line_base: int, record_base: int
     ) -> None:
+        """Rules over the valid records of a batch that had schema errors (the slow path)."""
         rules = self.worker.rules
         issues = self.result.issues
-        buckets = self.plan.key_buckets
-        for index, element in enumerate(records):
-            if index in bad:
-                continue
-            record = Record(element)
+        good = [i for i in range(len(records)) if i not in bad]
+        for index in good:
+            record = Record(records[index])
             for rule in rules.records:
                 for finding in iter_findings(rule, record):
                     issues.append(
                         self.finding(finding, record, rule.name, line_base, record_base + index)
                     )
-            for key in rules.keys:
-                found = record.find(key.field)
-                if found is None or not found.text:
-                    continue
-                value = found.text.strip()
-                bucket = zlib.crc32(value.encode()) % buckets
-                self.keys.setdefault(bucket, []).append(
-                    f"{key.name}\t{value}\t{record_base + index}\t"
-                    f"{line_base + (found.sourceline or 0)}"
-                )
+        for key in rules.keys:
+            elements = [Record(records[i]).find(key.field) for i in good]
+            self.add_keys(key, elements, good, line_base, record_base)
 
     def finding(
         self, finding: Finding, record: Record, rule: str, line_base: int, index: int
@@ -299,7 +379,7 @@ class _Range:
                 plan.wrapper_open + chunk + plan.wrapper_close,
                 name=plan.label,
                 encoding=plan.encoding,
-                strip_blank=plan.strip_blank,
+                lean=plan.lean,
             )
         except XMLSyntaxError:
             return None
@@ -359,12 +439,17 @@ def run_task(plan: Plan, task: Task) -> RangeResult:
     buf = b""
     for block in _blocks(task):
         buf = buf + block if buf else block
-        while len(buf) >= BATCH_BYTES:
-            cut = tag.last_start(buf, 1)
-            if cut <= 0:  # one record longer than the buffer: read on
+        pos = 0
+        size = len(buf)
+        while size - pos >= BATCH_BYTES:
+            cut = tag.last_start(buf, pos + 1, pos + BATCH_BYTES)
+            if cut < 0:
+                cut = tag.last_start(buf, pos + 1)
+            if cut < 0:  # one record longer than the buffer: read on
                 break
-            state.batch(buf[:cut])
-            buf = buf[cut:]
+            state.batch(buf[pos:cut])
+            pos = cut
+        buf = buf[pos:]
     if task.final:
         buf = _split_tail(state, buf, tag)
     if buf:
