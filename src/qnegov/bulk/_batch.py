@@ -220,7 +220,14 @@ class _Range:
             count = len(records)
             bad = self.schema_errors(root, records, line_base, record_base)
             if worker.rules:
-                self.apply_rules(records, bad, line_base, record_base)
+                # rules see only schema-valid records: drop the others (and any stray
+                # element), then run the batch path with the survivors' indexes
+                good = [i for i in range(count) if i not in bad]
+                keep = {id(records[i]) for i in good}
+                for child in list(root):
+                    if id(child) not in keep:
+                        root.remove(child)
+                self.apply_rules_batch(root, len(good), line_base, record_base, good)
         result.records += count
         result.newlines += piece.count(b"\n")
 
@@ -251,10 +258,18 @@ class _Range:
         return bad
 
     def apply_rules_batch(
-        self, root: etree._Element, count: int, line_base: int, record_base: int
+        self,
+        root: etree._Element,
+        count: int,
+        line_base: int,
+        record_base: int,
+        indexes: list[int] | None = None,
     ) -> None:
-        """Rules over a schema-valid batch, with their fields fetched one XPath per field."""
+        """Rules over the schema-valid records of a batch (every child of ``root``), with their
+        fields fetched one XPath per field; ``indexes`` maps children to batch record numbers
+        when invalid records were dropped."""
         worker = self.worker
+        where = indexes if indexes is not None else range(count)
         columns: dict[str, list[Any]] = {}
         for path, xpath in worker.columns.items():
             column = xpath(root)
@@ -276,7 +291,7 @@ class _Range:
             for index, finding in found:
                 record = Record(parent=root, index=index, ns=worker.ns_prefix)
                 issues.append(self.finding(finding, record, rule.name, line_base,
-                                           record_base + index))
+                                           record_base + where[index]))
         if slow:
             paths = list(columns)
             cols = [columns[p] for p in paths]
@@ -287,14 +302,17 @@ class _Range:
                 for rule in slow:
                     for finding in iter_findings(rule, record):
                         issues.append(self.finding(finding, record, rule.name, line_base,
-                                                   record_base + index))
+                                                   record_base + where[index]))
         for key in worker.rules.keys:
             found = worker.key_columns[key.field](root)
             if isinstance(found, list) and len(found) == count:
-                self.add_keys(key, found, range(count), line_base, record_base)
+                self.add_keys(key, found, where, line_base, record_base)
             else:
-                elements = [Record(parent=root, index=i).find(key.field) for i in range(count)]
-                self.add_keys(key, elements, range(count), line_base, record_base)
+                ns = worker.ns_prefix
+                elements = [
+                    Record(parent=root, index=i, ns=ns).find(key.field) for i in range(count)
+                ]
+                self.add_keys(key, elements, where, line_base, record_base)
 
     def add_keys(
         self, key: UniqueKey, elements: list[Any], indexes: range | list[int], line_base: int,
@@ -311,24 +329,6 @@ class _Range:
                 f"{key.name}\t{value}\t{record_base + index}\t"
                 f"{line_base + (element.sourceline or 0)}"
             )
-
-    def apply_rules(
-        self, records: list[etree._Element], bad: set[int], line_base: int, record_base: int
-    ) -> None:
-        """Rules over the valid records of a batch that had schema errors (the slow path)."""
-        rules = self.worker.rules
-        issues = self.result.issues
-        good = [i for i in range(len(records)) if i not in bad]
-        for index in good:
-            record = Record(records[index])
-            for rule in rules.records:
-                for finding in iter_findings(rule, record):
-                    issues.append(
-                        self.finding(finding, record, rule.name, line_base, record_base + index)
-                    )
-        for key in rules.keys:
-            elements = [Record(records[i]).find(key.field) for i in good]
-            self.add_keys(key, elements, good, line_base, record_base)
 
     def finding(
         self, finding: Finding, record: Record, rule: str, line_base: int, index: int
