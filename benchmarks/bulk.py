@@ -34,11 +34,11 @@ def _child(tool: str, path: str, xsd: str, jobs: int) -> None:
     Imports happen before the clock starts: the table compares throughput, not start-up.
     """
     if tool == "xmlschema":
-        import xmlschema  # noqa: F401
+        import xmlschema
     elif tool in ("qnegov", "qnegov_rules", "parse_ranges"):
         import qnegov.bulk  # noqa: F401
     elif tool != "xmllint":
-        from qnegov import _xml  # noqa: F401
+        from qnegov import _xml
     started = time.perf_counter()
     peak_kb = 0
     errors = -1
@@ -64,16 +64,20 @@ def _child(tool: str, path: str, xsd: str, jobs: int) -> None:
     elif tool in ("qnegov", "qnegov_rules"):
         from qnegov.bulk import validate_file
 
-        report = validate_file(path, "citizen", jobs=jobs, keep_issues=True,
-                               builtin_rules=tool == "qnegov_rules")
+        report = validate_file(
+            path, "citizen", jobs=jobs, keep_issues=True, builtin_rules=tool == "qnegov_rules"
+        )
         errors = report.error_count
         lines = sorted(i.line for i in report.issues if i.code == "bulk_schema")
         print(json.dumps({"lines": lines}), file=sys.stderr)
     elif tool == "xmllint":
         # peak RSS read from /proc while it runs: after exec, so the forked Python is not counted
         with tempfile.TemporaryFile() as err:
-            proc = subprocess.Popen(["xmllint", "--noout", "--stream", "--schema", xsd, path],
-                                    stdout=subprocess.DEVNULL, stderr=err)
+            proc = subprocess.Popen(
+                ["xmllint", "--noout", "--stream", "--schema", xsd, path],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
             while proc.poll() is None:
                 peak_kb = max(peak_kb, _hwm(proc.pid))
                 time.sleep(0.01)
@@ -109,10 +113,9 @@ def _ranges(path: str, jobs: int) -> list[tuple[int, int]]:
     from qnegov.bulk._scan import RecordTag
 
     tag = RecordTag(b"Citizen")
-    raw = Path(path).open("rb")
-    head = _engine._find_first(_engine._read_head(raw, path), raw, tag)
-    raw.close()
-    size = os.path.getsize(path)
+    with Path(path).open("rb") as raw:
+        head = _engine._find_first(_engine._read_head(raw, path), raw, tag)
+    size = Path(path).stat().st_size
     return [(t.start, t.end) for t in _engine._tasks_plain(head, path, size, jobs, tag)]
 
 
@@ -129,7 +132,9 @@ def _parse_range(args: tuple[str, int, int]) -> int:
     body = data.rsplit(b"</CitizenRegister>", 1)[0]
     stream = io.BytesIO(opening + body + b"</CitizenRegister>")
     n = 0
-    for _e, el in _xml.iterparse(stream, events=("end",), tag="{urn:qnegov:records:citizen:1}Citizen"):
+    for _e, el in _xml.iterparse(
+        stream, events=("end",), tag="{urn:qnegov:records:citizen:1}Citizen"
+    ):
         n += 1
         el.clear()
         while el.getprevious() is not None:
@@ -148,7 +153,9 @@ def _parse_ranges(path: str, jobs: int) -> None:
 def measure(tool: str, path: Path, xsd: Path, jobs: int = 1) -> dict[str, float]:
     proc = subprocess.run(
         [PY, __file__, "--child", tool, str(path), str(xsd), str(jobs)],
-        capture_output=True, check=True, text=True,
+        capture_output=True,
+        check=True,
+        text=True,
     )
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     lines = None
@@ -177,9 +184,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qnegov-bench-") as tmp:
         path = Path(tmp) / "citizens.xml"
         records = args.mb * 1_000_000 // 680
-        kinds = [k for k in ("id_pattern", "bad_date", "bad_sex", "missing_field",
-                             "unexpected_field", "commune_pattern", "name_too_long",
-                             "id_birth_year", "duplicate_id", "unit_unknown")]
+        kinds = [
+            k
+            for k in (
+                "id_pattern",
+                "bad_date",
+                "bad_sex",
+                "missing_field",
+                "unexpected_field",
+                "commune_pattern",
+                "name_too_long",
+                "id_birth_year",
+                "duplicate_id",
+                "unit_unknown",
+            )
+        ]
         generate(path, records=records, error_rate=0.001, seed=42, kinds=kinds)
         mb = path.stat().st_size / 1e6
         j = args.jobs
@@ -196,19 +215,27 @@ def main() -> None:
         for _run in range(args.runs):
             for label, tool, jobs in plan:
                 m = measure(tool, path, xsd, jobs)
-                entry = results.setdefault(label, {"t": [], "rss": [], "errors": m["errors"], "lines": m["lines"]})  # type: ignore[dict-item]
+                entry = results.setdefault(
+                    label, {"t": [], "rss": [], "errors": m["errors"], "lines": m["lines"]}
+                )  # type: ignore[dict-item]
                 entry["t"].append(m["seconds"])  # type: ignore[union-attr]
                 entry["rss"].append(m["rss_kb"])  # type: ignore[union-attr]
         whole = measure("whole", path, xsd)
         results["lxml parse + XMLSchema.validate, whole document"] = {
-            "t": [whole["seconds"]], "rss": [whole["rss_kb"]], "errors": whole["errors"], "lines": whole["lines"]}  # type: ignore[dict-item]
+            "t": [whole["seconds"]],
+            "rss": [whole["rss_kb"]],
+            "errors": whole["errors"],
+            "lines": whole["lines"],
+        }  # type: ignore[dict-item]
         small = Path(tmp) / "small.xml"
         generate(small, records=15_000, error_rate=0.001, seed=42, kinds=kinds)
         xs = measure("xmlschema", small, xsd)
         small_mb = small.stat().st_size / 1e6
-        print(f"\nfile: {mb:.1f} MB, {records} citizen records; {os.cpu_count()} cores; "
-              f"median of {args.runs} runs (whole-document: 1 run)\n")
-        print(f"| tool | MB/s | peak RSS (MB) | errors |")
+        print(
+            f"\nfile: {mb:.1f} MB, {records} citizen records; {os.cpu_count()} cores; "
+            f"median of {args.runs} runs (whole-document: 1 run)\n"
+        )
+        print("| tool | MB/s | peak RSS (MB) | errors |")
         print("|---|---:|---:|---:|")
         speed: dict[str, float] = {}
         for label, entry in results.items():
@@ -216,8 +243,10 @@ def main() -> None:
             speed[label] = mb / t
             rss = max(entry["rss"]) / 1024  # type: ignore[arg-type]
             print(f"| {label} | {mb / t:.1f} | {rss:.0f} | {entry['errors']} |")
-        print(f"| xmlschema lazy validation ({small_mb:.0f} MB file, 1 run) | "
-              f"{small_mb / xs['seconds']:.1f} | {xs['rss_kb'] / 1024:.0f} | {xs['errors']} |")
+        print(
+            f"| xmlschema lazy validation ({small_mb:.0f} MB file, 1 run) | "
+            f"{small_mb / xs['seconds']:.1f} | {xs['rss_kb'] / 1024:.0f} | {xs['errors']} |"
+        )
         lint = speed["xmllint --stream --schema"]
         one = speed["qnegov.bulk, XSD only, 1 worker"]
         many = speed[f"qnegov.bulk, XSD only, {j} workers"]
@@ -228,21 +257,30 @@ def main() -> None:
         print(f"  {j} workers / parse-only ranges {many / ranges:.2f}  (>= 0.85)")
         ours = results["qnegov.bulk, XSD only, 1 worker"]["lines"]
         theirs = results["lxml parse + XMLSchema.validate, whole document"]["lines"]
-        print(f"  XSD errors identical to whole-document validation (count and lines): "
-              f"{ours == theirs} ({len(ours or [])} vs {len(theirs or [])})")
+        print(
+            f"  XSD errors identical to whole-document validation (count and lines): "
+            f"{ours == theirs} ({len(ours or [])} vs {len(theirs or [])})"
+        )
         if args.big:
             big = Path(tmp) / "big.xml"
             generate(big, records=records * 10, error_rate=0.001, seed=43, kinds=kinds)
             path.unlink()
-            m_small = statistics.median(results["qnegov.bulk, XSD + built-in rules, 1 worker"]["rss"])  # type: ignore[arg-type]
+            m_small = statistics.median(
+                results["qnegov.bulk, XSD + built-in rules, 1 worker"]["rss"]
+            )  # type: ignore[arg-type]
             m_big = measure("qnegov_rules", big, xsd, 1)
             big_mb = big.stat().st_size / 1e6
-            print(f"\n{big_mb:.0f} MB file, XSD + rules, 1 worker: {big_mb / m_big['seconds']:.1f} MB/s, "
-                  f"peak RSS {m_big['rss_kb'] / 1024:.0f} MB vs {m_small / 1024:.0f} MB at {mb:.0f} MB "
-                  f"(growth {100 * (m_big['rss_kb'] / m_small - 1):.1f}%, target < 10%)")
+            growth = 100 * (m_big["rss_kb"] / m_small - 1)
+            print(
+                f"\n{big_mb:.0f} MB file, XSD + rules, 1 worker: "
+                f"{big_mb / m_big['seconds']:.1f} MB/s, peak RSS {m_big['rss_kb'] / 1024:.0f} MB "
+                f"vs {m_small / 1024:.0f} MB at {mb:.0f} MB (growth {growth:.1f}%, target < 10%)"
+            )
             m_big2 = measure("qnegov_rules", big, xsd, j)
-            print(f"{big_mb:.0f} MB file, {j} workers: {big_mb / m_big2['seconds']:.1f} MB/s, "
-                  f"peak RSS per process {m_big2['rss_kb'] / 1024:.0f} MB")
+            print(
+                f"{big_mb:.0f} MB file, {j} workers: {big_mb / m_big2['seconds']:.1f} MB/s, "
+                f"peak RSS per process {m_big2['rss_kb'] / 1024:.0f} MB"
+            )
 
 
 if __name__ == "__main__":

@@ -328,9 +328,7 @@ def _refuse_doctype(text: str, start: int, label: str) -> None:
     )
 
 
-def _new_parser(
-    forced: str | None, target: Any = None, *, lean: bool = False
-) -> etree.XMLParser:
+def _new_parser(forced: str | None, target: Any = None, *, lean: bool = False) -> etree.XMLParser:
     return etree.XMLParser(
         remove_blank_text=lean,
         remove_pis=lean,

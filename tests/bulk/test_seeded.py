@@ -15,10 +15,14 @@ from qnegov.bulk._generate import generate
 
 def _found(path: Path, schema: str, jobs: int) -> list[tuple[int, int, str]]:
     report = validate_file(str(path), schema, jobs=jobs)
-    return sorted((-1 if i.record is None else i.record, i.line or 0, i.code) for i in report.issues)
+    return sorted(
+        (-1 if i.record is None else i.record, i.line or 0, i.code) for i in report.issues
+    )
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     schema=st.sampled_from(["citizen", "household"]),
     records=st.integers(min_value=1, max_value=400),
@@ -80,7 +84,11 @@ def test_trailer_count_and_header_are_checked(tmp_path: Path) -> None:
     generate(path, records=20, seed=2)
     text = path.read_text(encoding="utf-8")
     text = text.replace("<RecordCount>20</RecordCount>", "<RecordCount>21</RecordCount>")
-    text = text.replace("<ProvinceCode>48</ProvinceCode>\n    <CreatedAt>", "<ProvinceCode>4</ProvinceCode>\n    <CreatedAt>", 1)
+    text = text.replace(
+        "<ProvinceCode>48</ProvinceCode>\n    <CreatedAt>",
+        "<ProvinceCode>4</ProvinceCode>\n    <CreatedAt>",
+        1,
+    )
     path.write_text(text, encoding="utf-8")
     report = validate_file(str(path), "citizen")
     codes = sorted(i.code for i in report.issues)

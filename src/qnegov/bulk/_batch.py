@@ -117,15 +117,18 @@ class _Worker:
         for rule in self.rules.records:
             wanted.extend(f for f in getattr(rule, "fields", ()) if f not in wanted)
         self.columns = {path: _column(path, ns) for path in wanted}
-        self.key_columns = {key.field: _column(key.field, ns, text=False) for key in self.rules.keys}
+        self.key_columns = {
+            key.field: _column(key.field, ns, text=False) for key in self.rules.keys
+        }
 
 
 def _column(path: str, ns: str | None, *, text: bool = True) -> etree.XPath:
     """One XPath giving ``path``'s text (or element) for every record of a batch, in order."""
     steps = "/".join(("r:" if ns else "") + step for step in path.split("/"))
     suffix = "/text()" if text else ""
-    return etree.XPath(f"*/{steps}{suffix}", namespaces={"r": ns} if ns else None,
-                       smart_strings=False)
+    return etree.XPath(
+        f"*/{steps}{suffix}", namespaces={"r": ns} if ns else None, smart_strings=False
+    )
 
 
 def builtin_rule_objects(name: str | None) -> list[Any]:
@@ -232,14 +235,17 @@ class _Range:
         result.newlines += piece.count(b"\n")
 
     def schema_errors(
-        self, root: etree._Element, records: list[etree._Element], line_base: int,
+        self,
+        root: etree._Element,
+        records: list[etree._Element],
+        line_base: int,
         record_base: int,
     ) -> set[int]:
         """Report the batch's XSD errors, located; return the indexes of the records at fault."""
         worker = self.worker
-        starts = [r.sourceline or 0 for r in records]
+        starts = [source_line(r) for r in records]
         bad: set[int] = set()
-        for entry in worker.schema.error_log:
+        for entry in log_entries(worker.schema):
             line = entry.line
             index = bisect.bisect_right(starts, line) - 1
             bad.add(index)
@@ -284,14 +290,15 @@ class _Range:
                 slow.append(rule)
                 continue
             try:
-                found = list(by_columns(columns, count))
+                hits = list(by_columns(columns, count))
             except Exception:  # fall back to record by record, where crashes are reported
                 slow.append(rule)
                 continue
-            for index, finding in found:
+            for index, finding in hits:
                 record = Record(parent=root, index=index, ns=worker.ns_prefix)
-                issues.append(self.finding(finding, record, rule.name, line_base,
-                                           record_base + where[index]))
+                issues.append(
+                    self.finding(finding, record, rule.name, line_base, record_base + where[index])
+                )
         if slow:
             paths = list(columns)
             cols = [columns[p] for p in paths]
@@ -301,10 +308,13 @@ class _Range:
                 record = Record(parent=root, index=index, values=values, ns=ns)
                 for rule in slow:
                     for finding in iter_findings(rule, record):
-                        issues.append(self.finding(finding, record, rule.name, line_base,
-                                                   record_base + where[index]))
+                        issues.append(
+                            self.finding(
+                                finding, record, rule.name, line_base, record_base + where[index]
+                            )
+                        )
         for key in worker.rules.keys:
-            found = worker.key_columns[key.field](root)
+            found: Any = worker.key_columns[key.field](root)  # a list of elements
             if isinstance(found, list) and len(found) == count:
                 self.add_keys(key, found, where, line_base, record_base)
             else:
@@ -315,7 +325,11 @@ class _Range:
                 self.add_keys(key, elements, where, line_base, record_base)
 
     def add_keys(
-        self, key: UniqueKey, elements: list[Any], indexes: range | list[int], line_base: int,
+        self,
+        key: UniqueKey,
+        elements: list[Any],
+        indexes: range | list[int],
+        line_base: int,
         record_base: int,
     ) -> None:
         buckets = self.plan.key_buckets
@@ -326,8 +340,7 @@ class _Range:
             value = element.text.strip()
             bucket = zlib.crc32(value.encode()) % buckets
             keys.setdefault(bucket, []).append(
-                f"{key.name}\t{value}\t{record_base + index}\t"
-                f"{line_base + (element.sourceline or 0)}"
+                f"{key.name}\t{value}\t{record_base + index}\t{line_base + source_line(element)}"
             )
 
     def finding(
@@ -342,7 +355,7 @@ class _Range:
             finding.code,
             finding.severity.value,
             finding.message,
-            line_base + (where.sourceline or 0),
+            line_base + source_line(where),
             None,
             index,
             path,
@@ -405,7 +418,7 @@ class _Range:
                 Severity.ERROR.value,
                 tr("malformed record, skipped: {detail}", detail=detail),
                 result.newlines + line,
-                column if line == 1 or column is None else column,
+                column,
                 result.records if is_record else None,
                 None,
                 None,
@@ -473,6 +486,18 @@ def _split_tail(state: _Range, buf: bytes, tag: RecordTag) -> bytes:
     state.result.tail = tail
     state.result.tail_line = state.result.newlines + records.count(b"\n")
     return records
+
+
+def source_line(element: etree._Element) -> int:
+    """The element's line in its batch (0 if unknown; the stubs type it loosely)."""
+    line = element.sourceline
+    return line if isinstance(line, int) else 0
+
+
+def log_entries(schema: etree.XMLSchema) -> list[Any]:
+    """The last validation's error-log entries (the stubs miss ``_ErrorLog.__iter__``)."""
+    log: Any = schema.error_log
+    return list(log)
 
 
 def _clean(message: str, ns_prefix: str) -> str:

@@ -66,16 +66,18 @@ class CitizenIdConsistency:
 
     name = "citizen-id"
 
-    def __init__(self, id_field: str = "CitizenId", birth_field: str = "BirthDate",
-                 sex_field: str = "Sex") -> None:
+    def __init__(
+        self, id_field: str = "CitizenId", birth_field: str = "BirthDate", sex_field: str = "Sex"
+    ) -> None:
         self.id_field = id_field
         self.birth_field = birth_field
         self.sex_field = sex_field
         self.fields = (id_field, birth_field, sex_field)
 
     def check(self, record: Record) -> Iterator[Finding]:
-        yield from self.findings(record.text(self.id_field), record.text(self.birth_field),
-                                 record.text(self.sex_field))
+        yield from self.findings(
+            record.text(self.id_field), record.text(self.birth_field), record.text(self.sex_field)
+        )
 
     def check_columns(
         self, columns: Mapping[str, Sequence[str | None]], count: int
@@ -101,16 +103,19 @@ class CitizenIdConsistency:
             for finding in self.findings(number, birth, sex):
                 yield index, finding
 
-    def findings(self, number: str | None, birth: str | None,
-                 sex: str | None) -> Iterator[Finding]:
+    def findings(self, number: str | None, birth: str | None, sex: str | None) -> Iterator[Finding]:
         """Every disagreement of one row."""
         if number is None or len(number) != 12 or not number.isdigit():
             return
         if number[:3] not in cccd_provinces():
             yield Finding(
                 CITIZEN_ID_PROVINCE,
-                tr("identification number {value}: {prefix} is not a province code of the "
-                   "63-province table", value=number, prefix=number[:3]),
+                tr(
+                    "identification number {value}: {prefix} is not a province code of the "
+                    "63-province table",
+                    value=number,
+                    prefix=number[:3],
+                ),
                 self.id_field,
             )
         digit = int(number[3])
@@ -119,15 +124,25 @@ class CitizenIdConsistency:
             if int(birth[:4]) != encoded:
                 yield Finding(
                     CITIZEN_ID_BIRTH,
-                    tr("identification number {value} encodes birth year {encoded}, but the "
-                       "birth date is {birth}", value=number, encoded=encoded, birth=birth),
+                    tr(
+                        "identification number {value} encodes birth year {encoded}, but the "
+                        "birth date is {birth}",
+                        value=number,
+                        encoded=encoded,
+                        birth=birth,
+                    ),
                     self.id_field,
                 )
         if sex in ("M", "F") and ("M" if digit % 2 == 0 else "F") != sex:
             yield Finding(
                 CITIZEN_ID_SEX,
-                tr("identification number {value} encodes sex {encoded}, but the record says "
-                   "{given}", value=number, encoded="M" if digit % 2 == 0 else "F", given=sex),
+                tr(
+                    "identification number {value} encodes sex {encoded}, but the record says "
+                    "{given}",
+                    value=number,
+                    encoded="M" if digit % 2 == 0 else "F",
+                    given=sex,
+                ),
                 self.id_field,
             )
 
@@ -158,9 +173,11 @@ class AddressInCatalogue:
         self._verdicts: dict[tuple[str, str, bool], str] = {}
 
     def check(self, record: Record) -> Iterator[Finding]:
-        yield from self.findings(record.text(self.province_field) or "",
-                                 record.text(self.commune_field) or "",
-                                 record.text(self.date_field))
+        yield from self.findings(
+            record.text(self.province_field) or "",
+            record.text(self.commune_field) or "",
+            record.text(self.date_field),
+        )
 
     def check_columns(
         self, columns: Mapping[str, Sequence[str | None]], count: int
@@ -195,22 +212,32 @@ class AddressInCatalogue:
         if verdict == "province":
             yield Finding(
                 UNIT_UNKNOWN,
-                tr("province code {code} does not exist on {date}", code=province,
-                   date=when.isoformat()),
+                tr(
+                    "province code {code} does not exist on {date}",
+                    code=province,
+                    date=when.isoformat(),
+                ),
                 self.province_field,
             )
         elif verdict == "commune":
             yield Finding(
                 UNIT_UNKNOWN,
-                tr("commune code {code} does not exist on {date}", code=commune,
-                   date=when.isoformat()),
+                tr(
+                    "commune code {code} does not exist on {date}",
+                    code=commune,
+                    date=when.isoformat(),
+                ),
                 self.commune_field,
             )
         else:
             yield Finding(
                 UNIT_MISMATCH,
-                tr("commune {code} belongs to province {owner}, not {province}", code=commune,
-                   owner=verdict, province=province),
+                tr(
+                    "commune {code} belongs to province {owner}, not {province}",
+                    code=commune,
+                    owner=verdict,
+                    province=province,
+                ),
                 self.commune_field,
             )
 
@@ -254,8 +281,11 @@ class RecordCount:
         if declared != records:
             yield Finding(
                 RECORD_COUNT,
-                tr("the trailer declares {declared} records, the file holds {records}",
-                   declared=declared, records=records),
+                tr(
+                    "the trailer declares {declared} records, the file holds {records}",
+                    declared=declared,
+                    records=records,
+                ),
                 self.field,
             )
 

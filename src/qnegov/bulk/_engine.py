@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -35,8 +35,10 @@ from qnegov.bulk._batch import (
     Task,
     builtin_rule_objects,
     init_worker,
+    log_entries,
     run_pooled,
     run_task,
+    source_line,
 )
 from qnegov.bulk._rules import AnyRule, Finding, RuleSet, load_rules_module
 from qnegov.bulk._scan import RecordTag, element_end, find_children, root_start
@@ -46,9 +48,7 @@ from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
 
 __all__ = ["SHIPPED_SCHEMAS", "iter_issues", "validate_file"]
 
-BULK_SCHEMA = issue_code(
-    "bulk_schema", "A record, header or trailer breaks the XSD.", area="bulk"
-)
+BULK_SCHEMA = issue_code("bulk_schema", "A record, header or trailer breaks the XSD.", area="bulk")
 BULK_MALFORMED = issue_code(
     "bulk_malformed",
     "A stretch of the file is not well-formed XML; it was skipped and validation resumed at "
@@ -56,7 +56,8 @@ BULK_MALFORMED = issue_code(
     area="bulk",
 )
 BULK_DUPLICATE = issue_code(
-    "bulk_duplicate_key", "A value that must be unique across the file appears again.",
+    "bulk_duplicate_key",
+    "A value that must be unique across the file appears again.",
     area="bulk",
 )
 BULK_RULE_CRASHED = issue_code(
@@ -103,9 +104,7 @@ class _Merge:
 
     newlines: int
     records: int = 0
-    key_parts: list[tuple[int, int, str, dict[int, tuple[int, int]]]] = field(
-        default_factory=list
-    )
+    key_parts: list[tuple[int, int, str, dict[int, tuple[int, int]]]] = field(default_factory=list)
     tail: bytes | None = None
     tail_line: int = 0
 
@@ -201,7 +200,7 @@ def _run(
         record_schema = RecordSchema.load(xsd, record, root=head.root_tag)
         tag = RecordTag(record_schema.record_local.encode())
         head = _find_first(head, raw, tag)
-        size = os.path.getsize(label) if plain else None
+        size = Path(label).stat().st_size if plain else None
         jobs = os.cpu_count() or 1 if jobs <= 0 else jobs
         key_dir = tempfile.mkdtemp(prefix="qnegov-bulk-keys-")
         try:
@@ -213,8 +212,7 @@ def _run(
                     *objects,
                 ]
             )
-            yield from _validate(plan, head, raw, tag, size, jobs, max_errors, all_rules,
-                                 progress)
+            yield from _validate(plan, head, raw, tag, size, jobs, max_errors, all_rules, progress)
         finally:
             shutil.rmtree(key_dir, ignore_errors=True)
     finally:
@@ -276,8 +274,11 @@ def _find_first(head: _Head, raw: IO[bytes], tag: RecordTag) -> _Head:
             return head
         if len(data) >= _HEAD_LIMIT:
             raise InputError(
-                tr("no complete {record} record within the first {limit} MB",
-                   record=tag.local.decode(), limit=_HEAD_LIMIT >> 20),
+                tr(
+                    "no complete {record} record within the first {limit} MB",
+                    record=tag.local.decode(),
+                    limit=_HEAD_LIMIT >> 20,
+                ),
                 file=head.label,
             )
         more = raw.read(_HEAD_BYTES)
@@ -300,9 +301,13 @@ def _plan(
 ) -> Plan:
     if schema.batch_ns:
         opening = (
-            b"<qnegovbatch:" + BATCH_ELEMENT.encode()
-            + b' xmlns:qnegovbatch="' + schema.batch_ns.encode() + b'"'
-            + head.root_decls + b">"
+            b"<qnegovbatch:"
+            + BATCH_ELEMENT.encode()
+            + b' xmlns:qnegovbatch="'
+            + schema.batch_ns.encode()
+            + b'"'
+            + head.root_decls
+            + b">"
         )
         closing = b"</qnegovbatch:" + BATCH_ELEMENT.encode() + b">"
     else:
@@ -382,9 +387,7 @@ def _tasks_stream(head: _Head, raw: IO[bytes], tag: RecordTag) -> Iterator[Task]
             buf = buf[cut:]
 
 
-def _results(
-    plan: Plan, tasks: Iterator[Task], jobs: int
-) -> Iterator[tuple[Task, RangeResult]]:
+def _results(plan: Plan, tasks: Iterator[Task], jobs: int) -> Iterator[tuple[Task, RangeResult]]:
     """Run tasks (inline or in a pool) and yield results in task order, with bounded backlog."""
     if jobs <= 1:
         for task in tasks:
@@ -502,35 +505,55 @@ def _skeleton(plan: Plan, head: _Head, merge: _Merge, rules: RuleSet) -> Iterato
             junction = front.count(b"\n") + 2
             first_line = head.data.count(b"\n", 0, head.first) + 1
             attempts.append(
-                (front + b"\n" + tail, first_line, junction - 1, junction,
-                 (merge.tail_line + 1) - junction)
+                (
+                    front + b"\n" + tail,
+                    first_line,
+                    junction - 1,
+                    junction,
+                    (merge.tail_line + 1) - junction,
+                )
             )
-    document = None
-    for skeleton, first_line, last_line, junction, offset in attempts:
-
-        def where(line: int | None, junction: int = junction, offset: int = offset) -> int | None:
-            if line is None:
-                return None
-            return line + offset if line >= junction else line
-
+    document, error, chosen = None, None, attempts[-1]
+    for attempt in attempts:
         try:
-            document = _xml.parse_bytes(skeleton, name=label)
-            break
+            document = _xml.parse_bytes(attempt[0], name=label)
         except XMLSyntaxError as exc:
-            error = exc
+            error = error or exc
+            continue
+        chosen = attempt
+        break
+    _skeleton_bytes, first_line, last_line, junction, offset = chosen
+
+    def where(line: int | None) -> int | None:
+        if line is None:
+            return None
+        return line + offset if line >= junction else line
+
     if document is None:
-        yield Issue(BULK_MALFORMED, Severity.ERROR,
-                    tr("malformed header or trailer: {detail}", detail=error.message),
-                    file=label, line=where(error.line), column=error.column)
+        assert error is not None
+        yield Issue(
+            BULK_MALFORMED,
+            Severity.ERROR,
+            tr("malformed header or trailer: {detail}", detail=error.message),
+            file=label,
+            line=error.line,
+            column=error.column,
+        )
         return
     full = plan.schema.compile_full()
     if not full.validate(document):
-        for entry in full.error_log:
+        for entry in log_entries(full):
             if first_line <= entry.line <= last_line:
                 continue  # inside the first record: its batch already reported it
-            yield Issue(BULK_SCHEMA, Severity.ERROR, entry.message, file=label,
-                        line=where(entry.line), column=entry.column or None,
-                        path=entry.path)
+            yield Issue(
+                BULK_SCHEMA,
+                Severity.ERROR,
+                entry.message,
+                file=label,
+                line=where(entry.line),
+                column=entry.column or None,
+                path=entry.path,
+            )
     ns = plan.schema.batch_ns
     for rule in rules.files:
         for finding in rule.check_file(document, merge.records):
@@ -551,9 +574,13 @@ def _file_issue(
         target = document.find("/".join(prefix + s for s in finding.field.split("/")))
     node = target if target is not None else document
     return Issue(
-        finding.code, finding.severity, finding.message, file=label,
-        line=where(node.sourceline), path="/" + etree.QName(document).localname
-        + ("/" + finding.field if finding.field else ""), rule=rule,
+        finding.code,
+        finding.severity,
+        finding.message,
+        file=label,
+        line=where(source_line(node)),
+        path="/" + etree.QName(document).localname + ("/" + finding.field if finding.field else ""),
+        rule=rule,
     )
 
 
@@ -583,12 +610,20 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
                 key = codes[name]
                 found.append(
                     Issue(
-                        key.code, Severity.ERROR,
-                        tr("{field} {value} repeats record {first} (line {line})",
-                           field=key.field, value=value, first=seen[0], line=seen[1]),
-                        file=plan.label, line=at,
+                        key.code,
+                        Severity.ERROR,
+                        tr(
+                            "{field} {value} repeats record {first} (line {line})",
+                            field=key.field,
+                            value=value,
+                            first=seen[0],
+                            line=seen[1],
+                        ),
+                        file=plan.label,
+                        line=at,
                         path=f"/{plan.root_local}/{record_local}[{index + 1}]/{key.field}",
-                        record=index, rule=key.name,
+                        record=index,
+                        rule=key.name,
                     )
                 )
     found.sort(key=lambda i: (i.record or 0, i.rule or ""))

@@ -37,16 +37,84 @@ from qnegov.codes._units import CURRENT_FROM, LEGACY_UNTIL, catalogue
 
 __all__ = ["CITIZEN_KINDS", "HOUSEHOLD_KINDS", "SeededError", "generate", "read_truth"]
 
-SURNAMES: Final = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "Võ", "Đặng",
-                   "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đoàn", "Lương")
+SURNAMES: Final = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Hoàng",
+    "Phan",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Trương",
+    "Đoàn",
+    "Lương",
+)
 MIDDLE_M: Final = ("Văn", "Hữu", "Đức", "Minh", "Quốc", "Thành", "Công", "Xuân")
 MIDDLE_F: Final = ("Thị", "Ngọc", "Thu", "Thanh", "Mỹ", "Kim", "Hồng", "Bích")
-GIVEN_M: Final = ("Anh", "Bảo", "Cường", "Dũng", "Đạt", "Hải", "Hiếu", "Huy", "Khánh", "Long",
-                  "Nam", "Phúc", "Quân", "Sơn", "Tâm", "Thắng", "Trung", "Tuấn", "Việt", "Vũ")
-GIVEN_F: Final = ("An", "Chi", "Dung", "Giang", "Hà", "Hằng", "Hoa", "Hương", "Lan", "Linh",
-                  "Mai", "Nga", "Nhung", "Oanh", "Phương", "Quyên", "Thảo", "Trang", "Vy", "Yến")
-STREETS: Final = ("Trần Phú", "Phan Châu Trinh", "Hùng Vương", "Lê Lợi", "Nguyễn Văn Linh",
-                  "Bạch Đằng", "Hoàng Diệu", "Điện Biên Phủ", "Trưng Nữ Vương", "Quang Trung")
+GIVEN_M: Final = (
+    "Anh",
+    "Bảo",
+    "Cường",
+    "Dũng",
+    "Đạt",
+    "Hải",
+    "Hiếu",
+    "Huy",
+    "Khánh",
+    "Long",
+    "Nam",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thắng",
+    "Trung",
+    "Tuấn",
+    "Việt",
+    "Vũ",
+)
+GIVEN_F: Final = (
+    "An",
+    "Chi",
+    "Dung",
+    "Giang",
+    "Hà",
+    "Hằng",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nga",
+    "Nhung",
+    "Oanh",
+    "Phương",
+    "Quyên",
+    "Thảo",
+    "Trang",
+    "Vy",
+    "Yến",
+)
+STREETS: Final = (
+    "Trần Phú",
+    "Phan Châu Trinh",
+    "Hùng Vương",
+    "Lê Lợi",
+    "Nguyễn Văn Linh",
+    "Bạch Đằng",
+    "Hoàng Diệu",
+    "Điện Biên Phủ",
+    "Trưng Nữ Vương",
+    "Quang Trung",
+)
 
 CITIZEN_KINDS: Final = {
     # kind: issue code the validator must report (one issue per seeded record)
@@ -189,10 +257,13 @@ class _Maker:
         for n in range(r.randrange(1, 6)):
             sex = r.choice("MF")
             number = self.citizen_id(self.birth(), sex)
-            members.append(HouseholdMember(
-                citizen_id=CitizenId.parse(number), full_name=self.name(sex),
-                relation="head" if n == 0 else r.choice(("spouse", "child", "parent", "other")),
-            ))
+            members.append(
+                HouseholdMember(
+                    citizen_id=CitizenId.parse(number),
+                    full_name=self.name(sex),
+                    relation="head" if n == 0 else r.choice(("spouse", "child", "parent", "other")),
+                )
+            )
         return HouseholdRecord(
             household_id=f"{index * 7919 % 10**12:012d}",
             head_id=members[0].citizen_id,

@@ -183,8 +183,9 @@ def render_record(record: CitizenRecord | HouseholdRecord) -> list[str]:
     return _household_lines(record)
 
 
-def header_lines(kind: type[CitizenRecord] | type[HouseholdRecord],
-                 header: RegisterHeader) -> list[str]:
+def header_lines(
+    kind: type[CitizenRecord] | type[HouseholdRecord], header: RegisterHeader
+) -> list[str]:
     """XML declaration, root start tag and header, as lines."""
     return [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -200,8 +201,12 @@ def header_lines(kind: type[CitizenRecord] | type[HouseholdRecord],
 
 def trailer_lines(kind: type[CitizenRecord] | type[HouseholdRecord], count: int) -> list[str]:
     """Trailer with the record count, and the root end tag."""
-    return ["  <Trailer>", f"    <RecordCount>{count}</RecordCount>", "  </Trailer>",
-            f"</{kind.ROOT}>"]
+    return [
+        "  <Trailer>",
+        f"    <RecordCount>{count}</RecordCount>",
+        "  </Trailer>",
+        f"</{kind.ROOT}>",
+    ]
 
 
 DEFAULT_HEADER: Final = RegisterHeader(
@@ -216,7 +221,7 @@ def open_output(path: str | PathLike[str]) -> IO[bytes]:
     """A binary file for writing; gzip-compressed when the name ends in ``.gz``."""
     name = fspath(path)
     if name.endswith(".gz"):
-        return gzip.open(name, "wb", compresslevel=5)
+        return gzip.GzipFile(name, "wb", compresslevel=5)  # type: ignore[return-value]
     return Path(name).open("wb")
 
 
@@ -233,7 +238,11 @@ def write_records(
     """
     iterator = iter(records)
     first = next(iterator, None)
-    model = kind or (type(first) if first is not None else CitizenRecord)
+    model: type[CitizenRecord] | type[HouseholdRecord] = CitizenRecord
+    if kind is not None:
+        model = kind
+    elif isinstance(first, HouseholdRecord):
+        model = HouseholdRecord
     count = 0
     with open_output(path) as out:
         out.write(("\n".join(header_lines(model, header)) + "\n").encode())

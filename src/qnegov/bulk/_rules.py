@@ -125,7 +125,7 @@ class RecordRule(Protocol):
     def check(self, record: Record) -> Iterable[Finding]: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _FunctionRule:
     name: str
     function: Callable[[Record], Iterable[Finding] | None]
@@ -212,8 +212,9 @@ def load_rules_module(spec: str) -> list[AnyRule]:
         else:
             module = importlib.import_module(spec)
     except (ImportError, OSError, SyntaxError) as exc:
-        raise InputError(tr("cannot load rules module {spec}: {reason}", spec=spec, reason=exc)) \
-            from exc
+        raise InputError(
+            tr("cannot load rules module {spec}: {reason}", spec=spec, reason=exc)
+        ) from exc
     rules: Any = getattr(module, "RULES", None)
     if not isinstance(rules, list | tuple):
         raise InputError(tr("rules module {spec} has no RULES list", spec=spec))

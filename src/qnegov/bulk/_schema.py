@@ -86,8 +86,9 @@ class RecordSchema:
         tns = main.getroot().get("targetNamespace")
         if record is None:
             if root is None:
-                raise SchemaError(tr("no record element given and no root to guess it from"),
-                                  file=path)
+                raise SchemaError(
+                    tr("no record element given and no root to guess it from"), file=path
+                )
             record = _guess_record(docs, root)
         ns, local = split_clark(record)
         decl, global_decl, owner = _find_decl(docs, ns, local)
@@ -151,7 +152,7 @@ def _effective_ns(decl: etree._Element, is_global: bool, doc: etree._Element) ->
 def _guess_record(docs: list[etree._Element], root: str) -> str:
     """The child of ``root``'s declaration that may repeat (the record element)."""
     ns, local = split_clark(root)
-    decl, is_global, doc = _find_decl(docs, ns, local)
+    decl, _is_global, doc = _find_decl(docs, ns, local)
     if decl is None or doc is None:
         raise SchemaError(tr("the schema declares no root element {name}", name=root))
     candidates: list[str] = []
@@ -183,9 +184,7 @@ def _resolve_qname(context: etree._Element, qname: str) -> tuple[str | None, str
     return context.nsmap.get(prefix or None), local
 
 
-def _content_elements(
-    docs: list[etree._Element], decl: etree._Element
-) -> list[etree._Element]:
+def _content_elements(docs: list[etree._Element], decl: etree._Element) -> list[etree._Element]:
     """Element particles directly in ``decl``'s content model (through named complex types)."""
     body: etree._Element | None = decl.find(_XS + "complexType")
     type_name = decl.get("type")
@@ -225,7 +224,7 @@ def _batch_schema(
     sequence = etree.SubElement(etree.SubElement(wrapper, _XS + "complexType"), _XS + "sequence")
     if is_global:
         nsmap = {_REF_PREFIX: ns} if ns else {}
-        particle = etree.SubElement(sequence, _XS + "element", nsmap=nsmap)  # type: ignore[arg-type]
+        particle = etree.SubElement(sequence, _XS + "element", nsmap=nsmap)
         particle.set("ref", f"{_REF_PREFIX}:{local}" if ns else local)
     else:
         particle = etree.SubElement(sequence, _XS + "element", nsmap=decl.nsmap)  # type: ignore[arg-type]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from qnegov._i18n import tr
@@ -29,18 +28,47 @@ def register(
         parents=[common],
         help=tr("write a realistic register with seeded errors and a truth file"),
     )
-    gen.add_argument("--schema", choices=("citizen", "household"), default="citizen",
-                     help=tr("register kind (default: citizen)"))
-    gen.add_argument("--records", type=int, default=1000, metavar="N",
-                     help=tr("number of records (default: 1000)"))
-    gen.add_argument("--error-rate", type=float, default=0.0, metavar="R",
-                     help=tr("share of records given one seeded error, 0..1 (default: 0)"))
-    gen.add_argument("--seed", type=int, default=0, metavar="S",
-                     help=tr("random seed: same seed, same file (default: 0)"))
-    gen.add_argument("--kinds", metavar="K,K", default=None,
-                     help=tr("comma-separated error kinds to seed (default: all)"))
-    gen.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
-                     help=tr("output file (.xml or .xml.gz); the truth file is FILE.truth.jsonl"))
+    gen.add_argument(
+        "--schema",
+        choices=("citizen", "household"),
+        default="citizen",
+        help=tr("register kind (default: citizen)"),
+    )
+    gen.add_argument(
+        "--records",
+        type=int,
+        default=1000,
+        metavar="N",
+        help=tr("number of records (default: 1000)"),
+    )
+    gen.add_argument(
+        "--error-rate",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help=tr("share of records given one seeded error, 0..1 (default: 0)"),
+    )
+    gen.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="S",
+        help=tr("random seed: same seed, same file (default: 0)"),
+    )
+    gen.add_argument(
+        "--kinds",
+        metavar="K,K",
+        default=None,
+        help=tr("comma-separated error kinds to seed (default: all)"),
+    )
+    gen.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help=tr("output file (.xml or .xml.gz); the truth file is FILE.truth.jsonl"),
+    )
     gen.set_defaults(handler=run_generate)
     parser.set_defaults(handler=_usage(parser))
 
@@ -59,36 +87,72 @@ def run_generate(args: argparse.Namespace, ctx: Context) -> int:
         ctx.warn(tr("--error-rate must be within 0..1 and --records not negative"))
         return 2
     try:
-        seeded = generate(args.output, schema=args.schema, records=args.records,
-                          error_rate=args.error_rate, seed=args.seed, kinds=kinds)
+        seeded = generate(
+            args.output,
+            schema=args.schema,
+            records=args.records,
+            error_rate=args.error_rate,
+            seed=args.seed,
+            kinds=kinds,
+        )
     except ValueError as exc:
         ctx.warn(str(exc))
         return 2
     size = args.output.stat().st_size
-    ctx.echo(tr("wrote {records} records ({mb:.1f} MB) to {path}, {errors} seeded errors "
-                "listed in {truth}", records=args.records, mb=size / 1e6, path=args.output,
-                errors=len(seeded), truth=f"{args.output}.truth.jsonl"))
+    ctx.echo(
+        tr(
+            "wrote {records} records ({mb:.1f} MB) to {path}, {errors} seeded errors "
+            "listed in {truth}",
+            records=args.records,
+            mb=size / 1e6,
+            path=args.output,
+            errors=len(seeded),
+            truth=f"{args.output}.truth.jsonl",
+        )
+    )
     return 0
 
 
 def add_validate_options(parser: argparse.ArgumentParser) -> None:
     """The bulk options of ``qnegov validate`` (active with ``--schema``)."""
     group = parser.add_argument_group(tr("bulk registers (with --schema)"))
-    group.add_argument("--schema", metavar="XSD", default=None,
-                       help=tr("validate records against XSD, or a shipped schema: citizen, "
-                               "household"))
-    group.add_argument("--record", metavar="NAME", default=None,
-                       help=tr("record element: local name or {namespace}name (default: the "
-                               "repeated child of the root)"))
-    group.add_argument("--jobs", type=int, default=1, metavar="N",
-                       help=tr("worker processes, 0 = every core (default: 1)"))
-    group.add_argument("--max-errors", type=int, default=None, metavar="N",
-                       help=tr("stop after N issues"))
-    group.add_argument("--rules", action="append", default=[], metavar="MODULE",
-                       help=tr("extra rules: a module name or .py file with a RULES list "
-                               "(repeatable)"))
-    group.add_argument("--no-builtin-rules", action="store_true",
-                       help=tr("XSD only: skip the shipped schemas' built-in rules"))
+    group.add_argument(
+        "--schema",
+        metavar="XSD",
+        default=None,
+        help=tr("validate records against XSD, or a shipped schema: citizen, household"),
+    )
+    group.add_argument(
+        "--record",
+        metavar="NAME",
+        default=None,
+        help=tr(
+            "record element: local name or {namespace}name (default: the "
+            "repeated child of the root)"
+        ),
+    )
+    group.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help=tr("worker processes, 0 = every core (default: 1)"),
+    )
+    group.add_argument(
+        "--max-errors", type=int, default=None, metavar="N", help=tr("stop after N issues")
+    )
+    group.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help=tr("extra rules: a module name or .py file with a RULES list (repeatable)"),
+    )
+    group.add_argument(
+        "--no-builtin-rules",
+        action="store_true",
+        help=tr("XSD only: skip the shipped schemas' built-in rules"),
+    )
 
 
 def run_bulk_validate(args: argparse.Namespace, ctx: Context) -> int:
@@ -99,15 +163,20 @@ def run_bulk_validate(args: argparse.Namespace, ctx: Context) -> int:
     for path in args.files:
         name = str(path)
         report.files.append(name)
-        total = os.path.getsize(path) if Path(path).is_file() else None
+        total = Path(path).stat().st_size if Path(path).is_file() else None
         progress = ctx.progress(total)
         try:
             for_file = validate_file(
-                name, args.schema, record=args.record, jobs=args.jobs,
-                max_errors=args.max_errors, rules=args.rules,
+                name,
+                args.schema,
+                record=args.record,
+                jobs=args.jobs,
+                max_errors=args.max_errors,
+                rules=args.rules,
                 builtin_rules=not args.no_builtin_rules,
                 on_issue=lambda issue: renderer.issue(report.add(issue)),
-                progress=progress.update, keep_issues=False,
+                progress=progress.update,
+                keep_issues=False,
             )
         finally:
             progress.close()
@@ -126,13 +195,25 @@ def step_bulk(ctx: Context, workdir: Path) -> None:
     path = workdir / "citizens.xml"
     seeded = generate(path, schema="citizen", records=50_000, error_rate=0.002, seed=2025)
     found: list[tuple[int, int | None, str]] = []
-    report = validate_file(str(path), "citizen", jobs=0, keep_issues=False,
-                           on_issue=lambda i: found.append((-1 if i.record is None else i.record, i.line, i.code)))
+    report = validate_file(
+        str(path),
+        "citizen",
+        jobs=0,
+        keep_issues=False,
+        on_issue=lambda i: found.append((-1 if i.record is None else i.record, i.line, i.code)),
+    )
     size = path.stat().st_size / 1e6
     elapsed = report.elapsed or 0.0
-    ctx.echo(tr("{mb:.1f} MB in {seconds:.2f} s ({rate:.0f} MB/s): {errors} issue(s), "
-                "{seeded} seeded", mb=size, seconds=elapsed, rate=size / max(elapsed, 1e-9),
-                errors=report.error_count, seeded=len(seeded)))
+    ctx.echo(
+        tr(
+            "{mb:.1f} MB in {seconds:.2f} s ({rate:.0f} MB/s): {errors} issue(s), {seeded} seeded",
+            mb=size,
+            seconds=elapsed,
+            rate=size / max(elapsed, 1e-9),
+            errors=report.error_count,
+            seeded=len(seeded),
+        )
+    )
     for code, n in sorted(report.by_code.items()):
         ctx.echo(f"  {code:32} {n}")
     if sorted(found) != sorted((e.record, e.line, e.code) for e in seeded):

@@ -11,7 +11,11 @@ from qnegov.testing.codes import citizen_ids, phone_numbers
 
 __all__ = ["addresses", "citizen_records", "household_records", "vietnamese_names"]
 
-_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXYáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+_LETTERS = (
+    "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+    "AĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXY"
+    "áàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ"
+)
 
 
 def vietnamese_names() -> st.SearchStrategy[str]:
@@ -35,8 +39,9 @@ _dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31))
 
 def citizen_records() -> st.SearchStrategy[CitizenRecord]:
     """Schema-valid citizen records (the built-in cross-field rules are not enforced)."""
-    relative = st.builds(Relative, full_name=vietnamese_names(),
-                         citizen_id=st.none() | citizen_ids())
+    relative = st.builds(
+        Relative, full_name=vietnamese_names(), citizen_id=st.none() | citizen_ids()
+    )
     mobile = phone_numbers().filter(lambda p: p.national.startswith("0"))
     return st.builds(
         CitizenRecord,
