@@ -6,6 +6,7 @@ underscore is private and may change without notice.
 
 from qnegov._resources import schemas_dir
 from qnegov._version import __version__
+from qnegov.bulk import CitizenRecord, HouseholdRecord, iter_records, write_records
 from qnegov.codes import (
     AdministrativeUnit,
     AgencyCode,
@@ -50,9 +51,11 @@ __all__ = [
     "AuthError",
     "CertificateExpired",
     "CitizenId",
+    "CitizenRecord",
     "DocumentCode",
     "DocumentId",
     "ExchangeError",
+    "HouseholdRecord",
     "InputError",
     "InvalidCode",
     "Issue",
@@ -77,5 +80,7 @@ __all__ = [
     "XMLSyntaxError",
     "ZipBombError",
     "__version__",
+    "iter_records",
     "schemas_dir",
+    "write_records",
 ]
