@@ -515,7 +515,8 @@ def _path(root: etree._Element, xpath: str | None, index: int, worker: _Worker) 
     if len(steps_in) > 1:  # the wrapper step may carry a prefix XPath cannot resolve
         steps_in[1] = "*"
     try:
-        found = root.getroottree().xpath("/".join(steps_in))
+        prefixes = {k: v for k, v in root.nsmap.items() if k}
+        found = root.getroottree().xpath("/".join(steps_in), namespaces=prefixes)
     except etree.XPathError:
         return head
     if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
