@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from qnegov._i18n import set_language
 from qnegov.bulk import read_truth
 from qnegov.cli import main
 
@@ -78,7 +79,23 @@ def test_max_errors_and_vietnamese(tmp_path: Path, capsys: pytest.CaptureFixture
         ]
     )
     capsys.readouterr()
-    code = main(["--lang", "vi", "validate", str(out), "--schema", "citizen", "--max-errors", "3"])
+    try:
+        code = main(
+            [
+                "--lang",
+                "vi",
+                "validate",
+                str(out),
+                "--schema",
+                "citizen",
+                "--max-errors",
+                "3",
+                "--jobs",
+                "2",
+            ]
+        )
+    finally:
+        set_language("en")  # main() switches the language of this whole test process
     assert code == 1
     text = capsys.readouterr().out
     assert text.count("[bulk_unit_unknown]") == 3

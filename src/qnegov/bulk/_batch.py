@@ -25,7 +25,7 @@ from typing import Any, Final
 from lxml import etree
 
 from qnegov import _xml
-from qnegov._i18n import tr
+from qnegov._i18n import set_language, tr
 from qnegov.bulk._rules import (
     Finding,
     Record,
@@ -66,6 +66,8 @@ class Plan:
     key_dir: str | None
     key_buckets: int
     lean: bool = True
+    language: str = "en"
+    """Message language of the caller; workers started fresh must speak it too."""
 
     @property
     def tag(self) -> RecordTag:
@@ -159,6 +161,7 @@ def init_worker(plan: Plan) -> None:
     """Pool initializer: remember the plan once per process."""
     global _PLAN
     _PLAN = plan
+    set_language(plan.language)
 
 
 def run_pooled(task: Task) -> RangeResult:
@@ -193,22 +196,20 @@ class _Range:
         self.keys: dict[int, list[str]] = {}
 
     # -- batches -------------------------------------------------------------------------
-    def batch(self, piece: bytes) -> None:
-        """Validate one batch (a whole number of records) and advance the counters."""
+    def batch(self, *parts: bytes | memoryview) -> None:
+        """Validate one batch (a whole number of records, given in pieces) and move on."""
         plan = self.plan
+        document = b"".join((plan.wrapper_open, *parts, plan.wrapper_close))
         try:
             root = _xml.parse_bytes(
-                plan.wrapper_open + piece + plan.wrapper_close,
-                name=plan.label,
-                encoding=plan.encoding,
-                lean=plan.lean,
+                document, name=plan.label, encoding=plan.encoding, lean=plan.lean
             )
         except XMLSyntaxError:
-            self.recover(piece)
+            self.recover(document[len(plan.wrapper_open) : -len(plan.wrapper_close)])
             return
-        self.validated(root, piece)
+        self.validated(root, document.count(b"\n"))
 
-    def validated(self, root: etree._Element, piece: bytes) -> None:
+    def validated(self, root: etree._Element, newlines: int) -> None:
         worker = self.worker
         result = self.result
         line_base = result.newlines
@@ -232,7 +233,7 @@ class _Range:
                         root.remove(child)
                 self.apply_rules_batch(root, len(good), line_base, record_base, good)
         result.records += count
-        result.newlines += piece.count(b"\n")
+        result.newlines += newlines
 
     def schema_errors(
         self,
@@ -371,18 +372,15 @@ class _Range:
         bounds = [*starts, len(piece)]
         n = 0
         while n < len(starts):
-            for width in range(1, _REJOIN + 1):
-                if n + width > len(starts):
-                    break
+            for width in range(1, min(_REJOIN, len(starts) - n) + 1):
                 chunk = piece[bounds[n] : bounds[n + width]]
                 root = self._try_parse(chunk)
                 if root is not None:
-                    self.validated(root, chunk)
+                    self.validated(root, chunk.count(b"\n"))
                     n += width
                     break
             else:
-                chunk = piece[bounds[n] : bounds[n + 1]]
-                self.malformed(chunk)
+                self.malformed(piece[bounds[n] : bounds[n + 1]])
                 n += 1
 
     def _try_parse(self, chunk: bytes) -> etree._Element | None:
@@ -449,20 +447,28 @@ def run_task(plan: Plan, task: Task) -> RangeResult:
     worker = _worker_for(plan)
     state = _Range(worker, task)
     tag = worker.tag
-    buf = b""
+    carry = b""  # whole records cut off at the end of the previous block
     for block in _blocks(task):
-        buf = buf + block if buf else block
         pos = 0
-        size = len(buf)
+        if carry:
+            # the batch that straddles two blocks: carry + the next block up to a record start
+            pos = tag.first_start(block, min(len(block), max(0, BATCH_BYTES - len(carry))))
+            if pos < 0:  # no record starts in this block: carry it all
+                carry += block
+                continue
+            state.batch(carry, memoryview(block)[:pos])
+        size = len(block)
+        view = memoryview(block)
         while size - pos >= BATCH_BYTES:
-            cut = tag.last_start(buf, pos + 1, pos + BATCH_BYTES)
+            cut = tag.last_start(block, pos + 1, pos + BATCH_BYTES)
             if cut < 0:
-                cut = tag.last_start(buf, pos + 1)
-            if cut < 0:  # one record longer than the buffer: read on
+                cut = tag.last_start(block, pos + 1)
+            if cut < 0:  # one record longer than what is left: carry it
                 break
-            state.batch(buf[pos:cut])
+            state.batch(view[pos:cut])
             pos = cut
-        buf = buf[pos:]
+        carry = block[pos:]
+    buf = carry
     if task.final:
         buf = _split_tail(state, buf, tag)
     if buf:

@@ -13,20 +13,23 @@ from __future__ import annotations
 import gzip
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Final
 
 from lxml import etree
 
 from qnegov import _xml
-from qnegov._i18n import tr
+from qnegov._i18n import get_language, tr
 from qnegov._resources import schema_path
 from qnegov.bulk._batch import (
     Plan,
@@ -326,6 +329,7 @@ def _plan(
         rule_objects=objects,
         key_dir=key_dir,
         key_buckets=buckets,
+        language=get_language(),
     )
 
 
@@ -388,24 +392,56 @@ def _tasks_stream(head: _Head, raw: IO[bytes], tag: RecordTag) -> Iterator[Task]
 
 
 def _results(plan: Plan, tasks: Iterator[Task], jobs: int) -> Iterator[tuple[Task, RangeResult]]:
-    """Run tasks (inline or in a pool) and yield results in task order, with bounded backlog."""
+    """Run tasks (inline or in worker processes) and yield results in task order.
+
+    Workers are forked from this process when it runs no other thread (fast: nothing to
+    import again, and rule objects need not pickle); otherwise they come from a *forkserver*
+    (a clean process that imported the engine once), since forking next to a running thread
+    can copy a held lock and hang. A worker that dies breaks the pool with an error instead
+    of a silent wait. At most ``2 * jobs`` ranges are in flight, which bounds the results
+    held for in-order merging.
+    """
     if jobs <= 1:
         for task in tasks:
             yield task, run_task(plan, task)
         return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    with context.Pool(jobs, initializer=init_worker, initargs=(plan,)) as pool:
-        pending: deque[tuple[Task, Any]] = deque()
+    methods = multiprocessing.get_all_start_methods()
+    context: multiprocessing.context.BaseContext
+    if "fork" in methods and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    elif _picklable(plan):
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            context.set_forkserver_preload(["qnegov.bulk._batch"])
+    else:  # rule objects that cannot travel to a fresh process: stay in this one
         for task in tasks:
-            pending.append((task, pool.apply_async(run_pooled, (task,))))
-            while len(pending) > jobs * 2:
-                done, handle = pending.popleft()
-                yield done, handle.get()
-        while pending:
-            done, handle = pending.popleft()
-            yield done, handle.get()
-        pool.terminate()
+            yield task, run_task(plan, task)
+        return
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=init_worker, initargs=(plan,)
+    ) as pool:
+        pending: deque[tuple[Task, Future[RangeResult]]] = deque()
+        try:
+            for task in tasks:
+                pending.append((task, pool.submit(run_pooled, task)))
+                while len(pending) > jobs * 2:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+        finally:
+            for _task, future in pending:
+                future.cancel()
+
+
+def _picklable(plan: Plan) -> bool:
+    """Rule objects defined in a function cannot reach workers; they then run in-process."""
+    try:
+        pickle.dumps(plan)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
 
 
 def _validate(

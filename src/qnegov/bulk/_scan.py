@@ -59,6 +59,23 @@ class RecordTag:
             if lt >= lo and buf[lt] == 0x3C and self.is_start_at(buf, lt):
                 return lt
 
+    def first_start(self, buf: bytes, lo: int = 0) -> int:
+        """Offset of the first record start tag at or after ``lo``, or -1 (a forward scan)."""
+        local = self.local
+        pos = lo
+        while True:
+            pos = buf.find(local, pos)
+            if pos < 0:
+                return -1
+            lt = pos - 1
+            if lt >= 0 and buf[lt] == 0x3A:  # ':' — walk back over the prefix
+                lt -= 1
+                while lt >= 0 and buf[lt] in _NAME_CHARS and buf[lt] != 0x3A:
+                    lt -= 1
+            if lt >= lo and buf[lt] == 0x3C and self.is_start_at(buf, lt):
+                return lt
+            pos += 1
+
     def starts(self, buf: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
         """Offsets of every record start tag in ``buf[lo:hi]``, in order (the recovery path)."""
         found: list[int] = []
