@@ -45,6 +45,8 @@ BATCH_BYTES: Final = 128 * 1024
 """Batch size: small enough to stay in CPU cache, large enough to amortise a validate call."""
 _READ_BYTES: Final = 1 << 20
 _REJOIN: Final = 4
+_KEYS_IN_MEMORY: Final = 16_384
+"""Keys held before they are appended to the range's spill file (about 1 MB)."""
 
 RawIssue = tuple[str, str, str, int | None, int | None, int | None, str | None, str | None]
 """(code, severity, message, range-relative line, column, range-relative record, path, rule)."""
@@ -96,7 +98,7 @@ class RangeResult:
     issues: list[RawIssue] = field(default_factory=list)
     tail: bytes | None = None
     tail_line: int = 0
-    key_segments: dict[int, tuple[int, int]] = field(default_factory=dict)
+    key_segments: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     key_file: str | None = None
 
 
@@ -194,6 +196,8 @@ class _Range:
         self.plan = worker.plan
         self.result = RangeResult(task.index)
         self.keys: dict[int, list[str]] = {}
+        self.pending_keys = 0
+        self.task = task
 
     # -- batches -------------------------------------------------------------------------
     def batch(self, *parts: bytes | memoryview) -> None:
@@ -335,6 +339,7 @@ class _Range:
     ) -> None:
         buckets = self.plan.key_buckets
         keys = self.keys
+        self.pending_keys += len(elements)
         for element, index in zip(elements, indexes, strict=True):
             if element is None or not element.text:
                 continue
@@ -343,6 +348,8 @@ class _Range:
             keys.setdefault(bucket, []).append(
                 f"{key.name}\t{value}\t{record_base + index}\t{line_base + source_line(element)}"
             )
+        if self.pending_keys >= _KEYS_IN_MEMORY:
+            self.flush_keys(self.task)
 
     def finding(
         self, finding: Finding, record: Record, rule: str, line_base: int, index: int
@@ -428,18 +435,20 @@ class _Range:
 
     # -- keys ----------------------------------------------------------------------------
     def flush_keys(self, task: Task) -> None:
+        """Append the pending keys to this range's spill file, bucket by bucket."""
         if not self.keys or self.plan.key_dir is None:
             return
         name = str(Path(self.plan.key_dir) / f"keys-{task.index:06d}")
-        offset = 0
-        with Path(name).open("wb") as handle:
+        with Path(name).open("ab") as handle:
+            offset = handle.tell()
             for bucket in sorted(self.keys):
                 blob = ("\n".join(self.keys[bucket]) + "\n").encode()
                 handle.write(blob)
-                self.result.key_segments[bucket] = (offset, len(blob))
+                self.result.key_segments.setdefault(bucket, []).append((offset, len(blob)))
                 offset += len(blob)
         self.result.key_file = name
         self.keys.clear()
+        self.pending_keys = 0
 
 
 def run_task(plan: Plan, task: Task) -> RangeResult:

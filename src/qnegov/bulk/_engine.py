@@ -107,7 +107,9 @@ class _Merge:
 
     newlines: int
     records: int = 0
-    key_parts: list[tuple[int, int, str, dict[int, tuple[int, int]]]] = field(default_factory=list)
+    key_parts: list[tuple[int, int, str, dict[int, list[tuple[int, int]]]]] = field(
+        default_factory=list
+    )
     tail: bytes | None = None
     tail_line: int = 0
 
@@ -630,12 +632,15 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
     for bucket in range(plan.key_buckets):
         first: dict[tuple[str, str], tuple[int, int]] = {}
         for records, newlines, path, segments in merge.key_parts:
-            segment = segments.get(bucket)
-            if segment is None:
+            parts = segments.get(bucket)
+            if not parts:
                 continue
             with Path(path).open("rb") as handle:
-                handle.seek(segment[0])
-                blob = handle.read(segment[1]).decode()
+                chunks = []
+                for start, length in parts:
+                    handle.seek(start)
+                    chunks.append(handle.read(length))
+                blob = b"".join(chunks).decode()
             for row in blob.splitlines():
                 name, value, rec, line = row.split("\t")
                 index, at = records + int(rec), newlines + int(line)
