@@ -77,7 +77,12 @@ class SignaturePolicy:
 
     def allows_signing(self, key_type: str) -> SignatureMethod:
         """The signature method a ``key_type`` key signs with; raises ``ValueError`` if none."""
-        method = SignatureMethod.for_key(key_type, self.sign_digest)
+        try:
+            method = SignatureMethod.for_key(key_type, self.sign_digest)
+        except KeyError:  # no such pair, e.g. ECDSA with SHA-1
+            raise ValueError(
+                f"no signature method for {key_type} with {self.sign_digest.name}"
+            ) from None
         if method not in self.signature_methods:
             raise ValueError(f"policy {self.name!r} does not allow {method.name}")
         return method
