@@ -31,6 +31,17 @@ from qnegov.errors import (
     ZipBombError,
 )
 from qnegov.report import Issue, Report, Severity
+from qnegov.signing import (
+    KeySigner,
+    SignaturePolicy,
+    Signer,
+    TrustStore,
+    VerifiedDocument,
+    sign,
+    sign_packet,
+    verify,
+    verify_packet,
+)
 
 __all__ = [
     "AmbiguousSignature",
@@ -42,6 +53,7 @@ __all__ = [
     "InvalidCode",
     "Issue",
     "KeyLoadError",
+    "KeySigner",
     "PacketError",
     "PolicyViolation",
     "QnegovError",
@@ -52,12 +64,20 @@ __all__ = [
     "SignatureError",
     "SignatureInvalid",
     "SignatureMissing",
+    "SignaturePolicy",
+    "Signer",
     "TransportError",
+    "TrustStore",
     "UnsafeXMLError",
     "UntrustedCertificate",
+    "VerifiedDocument",
     "XMLError",
     "XMLSyntaxError",
     "ZipBombError",
     "__version__",
     "schemas_dir",
+    "sign",
+    "sign_packet",
+    "verify",
+    "verify_packet",
 ]

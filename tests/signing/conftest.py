@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from qnegov._i18n import set_language
 from qnegov.signing import KeySigner, TrustStore
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -27,24 +29,38 @@ Key = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "qnegov tests"),
-        x509.NameAttribute(NameOID.COMMON_NAME, cn),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "qnegov tests"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def _usage(*, ca: bool, sign: bool = True) -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=sign and not ca, content_commitment=False, key_encipherment=not sign,
-        data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-        encipher_only=False, decipher_only=False,
+        digital_signature=sign and not ca,
+        content_commitment=False,
+        key_encipherment=not sign,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 
 def make_cert(
-    cn: str, key: Key, issuer: x509.Certificate | None, issuer_key: Key, *, ca: bool = False,
-    sign: bool = True, start: datetime = NOW - timedelta(days=1),
+    cn: str,
+    key: Key,
+    issuer: x509.Certificate | None,
+    issuer_key: Key,
+    *,
+    ca: bool = False,
+    sign: bool = True,
+    start: datetime = NOW - timedelta(days=1),
     end: datetime = NOW + timedelta(days=365),
 ) -> x509.Certificate:
     builder = (
@@ -53,7 +69,8 @@ def make_cert(
         .issuer_name(issuer.subject if issuer is not None else _name(cn))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(end)
+        .not_valid_before(start)
+        .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(_usage(ca=ca, sign=sign), critical=True)
     )
@@ -89,19 +106,28 @@ class PKI:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     root_key = rsa_key()
-    root = make_cert("Test Root CA", root_key, None, root_key, ca=True,
-                     start=NOW - timedelta(days=500), end=NOW + timedelta(days=3650))
+    root = make_cert(
+        "Test Root CA",
+        root_key,
+        None,
+        root_key,
+        ca=True,
+        start=NOW - timedelta(days=500),
+        end=NOW + timedelta(days=3650),
+    )
     inter_key = rsa_key()
     intermediate = make_cert("Test Sub CA", inter_key, root, root_key, ca=True)
 
-    def leaf(cn: str, key: Key, issuer: x509.Certificate = root, issuer_key: Key = root_key,
-             **kw: object) -> KeySigner:
+    def leaf(
+        cn: str, key: Key, issuer: x509.Certificate = root, issuer_key: Key = root_key, **kw: object
+    ) -> KeySigner:
         return KeySigner(key, make_cert(cn, key, issuer, issuer_key, **kw))  # type: ignore[arg-type]
 
     signer_key = rsa_key()
     chained_key = rsa_key()
     chained = KeySigner(
-        chained_key, make_cert("Chained signer", chained_key, intermediate, inter_key),
+        chained_key,
+        make_cert("Chained signer", chained_key, intermediate, inter_key),
         [intermediate],
     )
     foreign_key = rsa_key()
@@ -116,8 +142,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
         chained=chained,
         other=leaf("So Noi vu", rsa_key()),
         ec=leaf("EC signer", ec.generate_private_key(ec.SECP256R1())),
-        expired=leaf("Expired signer", rsa_key(), start=NOW - timedelta(days=400),
-                     end=NOW - timedelta(days=35)),
+        expired=leaf(
+            "Expired signer",
+            rsa_key(),
+            start=NOW - timedelta(days=400),
+            end=NOW - timedelta(days=35),
+        ),
         weak=leaf("Weak signer", rsa_key(1024)),
         no_signing_usage=leaf("Encryption only", rsa_key(), sign=False),
         foreign=leaf("Foreign signer", rsa_key(), foreign_root, foreign_key),
@@ -127,9 +157,13 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     )
     (folder / "root.pem").write_bytes(pki.pem(root))
     (folder / "signer.pem").write_bytes(pki.pem(pki.rsa.certificate))
-    (folder / "signer.key").write_bytes(signer_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    (folder / "signer.key").write_bytes(
+        signer_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     (folder / "foreign-root.pem").write_bytes(pki.pem(foreign_root))
     return pki
 
@@ -153,3 +187,10 @@ def external_required() -> bool:
 
 def xmlsec1_path() -> str | None:
     return shutil.which("xmlsec1")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """CLI runs with ``--lang vi`` switch the process language; tests match English text."""
+    yield
+    set_language("en")

@@ -24,8 +24,15 @@ from qnegov.errors import (
     SignatureMissing,
     UnsafeXMLError,
 )
-from qnegov.signing import DSIG_NS, LEGACY_PEER, SignaturePolicy, sign, sign_packet, verify, \
-    verify_packet
+from qnegov.signing import (
+    DSIG_NS,
+    LEGACY_PEER,
+    SignaturePolicy,
+    sign,
+    sign_packet,
+    verify,
+    verify_packet,
+)
 
 from .conftest import PKI
 
@@ -65,6 +72,7 @@ def signed(pki: PKI, packet: bytes) -> bytes:
 
 
 # --- signature wrapping -------------------------------------------------------------------------
+
 
 def test_moved_signed_element_breaks_the_digest(pki: PKI, signed: bytes) -> None:
     tree = _tree(signed)
@@ -162,8 +170,11 @@ def test_duplicated_ids_cannot_be_exploited(pki: PKI, signed: bytes) -> None:
 def test_unknown_reference_transform_is_refused(pki: PKI, signed: bytes) -> None:
     tree = _tree(signed)
     transforms = _sig(tree).find("ds:SignedInfo/ds:Reference/ds:Transforms", NS)
-    xpath = etree.SubElement(transforms, DS + "Transform",  # type: ignore[arg-type]
-                             Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116")
+    xpath = etree.SubElement(
+        transforms,
+        DS + "Transform",  # type: ignore[arg-type]
+        Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116",
+    )
     etree.SubElement(xpath, DS + "XPath").text = "not(ancestor-or-self::e:MessageHeader)"
     with pytest.raises(PolicyViolation, match="unsupported transform"):
         verify(_resign(tree, pki), trust=pki.trust)
@@ -217,27 +228,34 @@ def test_missing_key_info_is_refused(pki: PKI, signed: bytes) -> None:
 
 
 def test_unnamespaced_signature_needs_the_legacy_policy(pki: PKI, signed: bytes) -> None:
-    text = signed.replace(b"ds:", b"").replace(
-        f' xmlns:ds="{DSIG_NS}"'.encode(), b"")
+    text = signed.replace(b"ds:", b"").replace(f' xmlns:ds="{DSIG_NS}"'.encode(), b"")
     with pytest.raises(PolicyViolation, match="namespace"):
         verify(text, trust=pki.trust)
 
 
 # --- comments and whitespace ---------------------------------------------------------------------
 
+
 def test_comment_injection_cannot_truncate_what_callers_read(pki: PKI, signed: bytes) -> None:
-    subject = _tree(signed).getroot().findtext(
-        "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=NS)
+    subject = (
+        _tree(signed)
+        .getroot()
+        .findtext("e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=NS)
+    )
     assert subject and len(subject) > 4
     split = f"<edXML:Subject>{subject[:3]}<!-- injected -->{subject[3:]}</edXML:Subject>"
     tampered = signed.replace(f"<edXML:Subject>{subject}</edXML:Subject>".encode(), split.encode())
     assert tampered != signed
-    naive = _tree(tampered).getroot().findtext(
-        "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=NS)
+    naive = (
+        _tree(tampered)
+        .getroot()
+        .findtext("e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=NS)
+    )
     assert naive == subject[:3]  # what a naive reader of the input would see
     result = verify_packet(tampered, trust=pki.trust)  # comments are not signed content...
     read = result.signed_tree.getroot().findtext(
-        "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=NS)
+        "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=NS
+    )
     assert read == subject  # ...and never reach what the caller reads
 
 
@@ -258,11 +276,13 @@ def test_whitespace_injected_in_signed_info_breaks_the_signature(pki: PKI, signe
 
 # --- hostile XML and single-byte changes ---------------------------------------------------------
 
+
 def test_xxe_inside_a_signed_document_is_refused_before_anything(pki: PKI, signed: bytes) -> None:
     body = signed.split(b"?>", 1)[1]
-    hostile = (b'<?xml version="1.0"?>\n<!DOCTYPE edXML [<!ENTITY xxe SYSTEM '
-               b'"file:///etc/passwd">]>' + body.replace(b"<edXML:Subject>",
-                                                         b"<edXML:Subject>&xxe;", 1))
+    hostile = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE edXML [<!ENTITY xxe SYSTEM '
+        b'"file:///etc/passwd">]>' + body.replace(b"<edXML:Subject>", b"<edXML:Subject>&xxe;", 1)
+    )
     with pytest.raises(UnsafeXMLError, match="external entity"):
         verify_packet(hostile, trust=pki.trust)
 
@@ -274,7 +294,11 @@ def _content_positions(signed: bytes) -> list[int]:
     for marker in (b"<edXML:OrganId>", b"<edXML:CodeNumber>", b"<edXML:ContentId>"):
         positions.append(signed.index(marker) + len(marker))
     attachment = signed.index(b"ContentTransferEncoded") + 100
-    positions += [attachment, attachment + 5000, signed.rindex(b"</edXML:ContentTransferEncoded>") - 3]
+    positions += [
+        attachment,
+        attachment + 5000,
+        signed.rindex(b"</edXML:ContentTransferEncoded>") - 3,
+    ]
     return positions
 
 
@@ -282,7 +306,7 @@ def test_one_byte_change_in_signed_content_or_attachment_fails(pki: PKI, signed:
     for pos in _content_positions(signed):
         original = signed[pos]
         replacement = b"Q"[0] if original != b"Q"[0] else b"R"[0]
-        tampered = signed[:pos] + bytes([replacement]) + signed[pos + 1:]
+        tampered = signed[:pos] + bytes([replacement]) + signed[pos + 1 :]
         with pytest.raises(SignatureInvalid):
             verify_packet(tampered, trust=pki.trust)
 

@@ -51,8 +51,8 @@ def xmlsec1() -> str:
 
 def _key_pem(pki: PKI) -> bytes:
     return pki.rsa_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _sig(root: etree._Element) -> etree._Element:
@@ -63,12 +63,23 @@ def _sig(root: etree._Element) -> etree._Element:
 
 # --- qnegov → python-xmlsec / xmlsec1 ------------------------------------------------------------
 
+
 def _xmlsec_verify(xmlsec: ModuleType, data: bytes, pki: PKI) -> None:
+    """python-xmlsec takes the certificate from KeyInfo and checks it chains to our root."""
     manager = xmlsec.KeysManager()
-    manager.add_key(xmlsec.Key.from_memory(pki.pem(pki.root), xmlsec.constants.KeyDataFormatCertPem))
+    manager.load_cert_from_memory(
+        pki.pem(pki.root), xmlsec.constants.KeyDataFormatPem, xmlsec.constants.KeyDataTypeTrusted
+    )
     ctx = xmlsec.SignatureContext(manager)
-    root = _xml.parse(data).getroot()
-    ctx.verify(_sig(root))
+    ctx.verify(_sig(_xml.parse(data).getroot()))
+
+
+def test_qnegov_signature_verifies_with_python_xmlsec_trusting_our_root(
+    xmlsec: ModuleType, pki: PKI, packet: bytes
+) -> None:
+    _xmlsec_verify(xmlsec, sign_packet(packet, pki.chained), pki)
+    with pytest.raises(xmlsec.Error):
+        _xmlsec_verify(xmlsec, sign_packet(packet, pki.foreign), pki)
 
 
 def test_qnegov_packet_signature_verifies_with_python_xmlsec(
@@ -76,8 +87,9 @@ def test_qnegov_packet_signature_verifies_with_python_xmlsec(
 ) -> None:
     signed = sign_packet(packet, pki.rsa)
     ctx = xmlsec.SignatureContext()
-    ctx.key = xmlsec.Key.from_memory(pki.pem(pki.rsa.certificate),
-                                     xmlsec.constants.KeyDataFormatCertPem)
+    ctx.key = xmlsec.Key.from_memory(
+        pki.pem(pki.rsa.certificate), xmlsec.constants.KeyDataFormatCertPem
+    )
     ctx.verify(_sig(_xml.parse(signed).getroot()))
     tampered = signed.replace(b"<edXML:Subject>", b"<edXML:Subject>X", 1)
     with pytest.raises(xmlsec.Error):
@@ -89,15 +101,19 @@ def test_qnegov_ecdsa_signature_verifies_with_python_xmlsec(
 ) -> None:
     signed = sign_packet(packet, pki.ec)
     ctx = xmlsec.SignatureContext()
-    ctx.key = xmlsec.Key.from_memory(pki.pem(pki.ec.certificate),
-                                     xmlsec.constants.KeyDataFormatCertPem)
+    ctx.key = xmlsec.Key.from_memory(
+        pki.pem(pki.ec.certificate), xmlsec.constants.KeyDataFormatCertPem
+    )
     ctx.verify(_sig(_xml.parse(signed).getroot()))
 
 
 def _xmlsec1_verify(xmlsec1: str, path: Path, pki: PKI) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [xmlsec1, "--verify", "--trusted-pem", str(pki.folder / "root.pem"), str(path)],
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
 
 
@@ -127,8 +143,10 @@ def test_inclusive_c14n_and_processing_instructions_agree_with_xmlsec1(
 ) -> None:
     from qnegov.signing import C14NMethod, SignaturePolicy
 
-    doc = (b'<?xml version="1.0"?>\n<?app hint?>\n<r xmlns="urn:a" xmlns:u="urn:unused" '
-           b'xml:lang="vi"><h><b>Qu\xe1\xba\xa3ng Nam</b></h></r>')
+    doc = (
+        b'<?xml version="1.0"?>\n<?app hint?>\n<r xmlns="urn:a" xmlns:u="urn:unused" '
+        b'xml:lang="vi"><h><b>Qu\xe1\xba\xa3ng Nam</b></h></r>'
+    )
     policy = SignaturePolicy(name="inclusive", sign_c14n=C14NMethod.C14N_10)
     path = tmp_path / "inclusive.xml"
     path.write_bytes(sign(doc, pki.rsa, policy=policy))
@@ -138,12 +156,14 @@ def test_inclusive_c14n_and_processing_instructions_agree_with_xmlsec1(
 
 # --- python-xmlsec / xmlsec1 → qnegov ------------------------------------------------------------
 
+
 def _xmlsec_sign(xmlsec: ModuleType, packet: bytes, pki: PKI) -> bytes:
     tree = _xml.parse(packet)
     header = tree.getroot().find("e:edXMLEnvelope/e:edXMLHeader", NS)
     assert header is not None
-    template = xmlsec.template.create(header, xmlsec.Transform.EXCL_C14N,
-                                      xmlsec.Transform.RSA_SHA256)
+    template = xmlsec.template.create(
+        header, xmlsec.Transform.EXCL_C14N, xmlsec.Transform.RSA_SHA256
+    )
     header.append(template)
     ref = xmlsec.template.add_reference(template, xmlsec.Transform.SHA256, uri="")
     xmlsec.template.add_transform(ref, xmlsec.Transform.ENVELOPED)
@@ -197,10 +217,19 @@ def test_xmlsec1_signature_verifies_with_qnegov(xmlsec1: str, pki: PKI, tmp_path
     template.write_text(_TEMPLATE, encoding="utf-8")
     out = tmp_path / "signed.xml"
     done = subprocess.run(
-        [xmlsec1, "--sign", "--privkey-pem",
-         f"{pki.folder / 'signer.key'},{pki.folder / 'signer.pem'}",
-         "--output", str(out), str(template)],
-        capture_output=True, text=True, check=False, timeout=60,
+        [
+            xmlsec1,
+            "--sign",
+            "--privkey-pem",
+            f"{pki.folder / 'signer.key'},{pki.folder / 'signer.pem'}",
+            "--output",
+            str(out),
+            str(template),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     result = verify(out, trust=pki.trust)
@@ -213,16 +242,21 @@ def test_xmlsec1_signature_verifies_with_qnegov(xmlsec1: str, pki: PKI, tmp_path
 
 # --- signxml, both ways (always available) -------------------------------------------------------
 
+
 def test_signxml_and_qnegov_produce_the_same_signature(pki: PKI) -> None:
     from signxml import XMLSigner, methods  # type: ignore[import-untyped]
 
     doc = "<HoSo xmlns='urn:x'><Ten>Nguyễn Thị B</Ten></HoSo>".encode()
     ours = _xml.parse(sign(doc, pki.rsa)).getroot()
-    signer = XMLSigner(method=methods.enveloped, signature_algorithm="rsa-sha256",
-                       digest_algorithm="sha256",
-                       c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#")
-    theirs = signer.sign(_xml.parse(doc).getroot(), key=pki.rsa_key,
-                         cert=[pki.pem(pki.rsa.certificate).decode()])
+    signer = XMLSigner(
+        method=methods.enveloped,
+        signature_algorithm="rsa-sha256",
+        digest_algorithm="sha256",
+        c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+    )
+    theirs = signer.sign(
+        _xml.parse(doc).getroot(), key=pki.rsa_key, cert=[pki.pem(pki.rsa.certificate).decode()]
+    )
     for path in ("ds:SignedInfo/ds:Reference/ds:DigestValue", "ds:SignatureValue"):
         mine = _sig(ours).findtext(path, namespaces=NS)
         other = _sig(theirs).findtext(path, namespaces=NS)
@@ -236,7 +270,8 @@ def test_qnegov_packet_signature_verifies_with_signxml(pki: PKI, packet: bytes) 
 
     signed = sign_packet(packet, pki.rsa)
     result = XMLVerifier().verify(
-        _xml.parse(signed).getroot(), x509_cert=pki.pem(pki.rsa.certificate).decode(),
+        _xml.parse(signed).getroot(),
+        x509_cert=pki.pem(pki.rsa.certificate).decode(),
         expect_config=SignatureConfiguration(require_x509=True),
     )
     assert b"MessageHeader" in etree.tostring(result.signed_xml)

@@ -31,6 +31,7 @@ from qnegov.signing import (
     verify,
     verify_packet,
 )
+
 from .conftest import DATA, PKI
 
 EDXML = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
@@ -49,14 +50,19 @@ def test_packet_signature_sits_where_peers_expect_it(pki: PKI, packet: bytes) ->
     last = [c for c in header if isinstance(c.tag, str)][-1]
     assert last.tag == f"{{{DSIG_NS}}}Signature"
     assert last.xpath("ds:SignedInfo/ds:Reference/@URI", namespaces=DS) == [""]
-    transforms = last.xpath("ds:SignedInfo/ds:Reference/ds:Transforms/ds:Transform/@Algorithm",
-                            namespaces=DS)
-    assert transforms == ["http://www.w3.org/2000/09/xmldsig#enveloped-signature",
-                          "http://www.w3.org/2001/10/xml-exc-c14n#"]
+    transforms = last.xpath(
+        "ds:SignedInfo/ds:Reference/ds:Transforms/ds:Transform/@Algorithm", namespaces=DS
+    )
+    assert transforms == [
+        "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+    ]
     assert last.xpath("ds:SignedInfo/ds:SignatureMethod/@Algorithm", namespaces=DS) == [
-        SignatureMethod.RSA_SHA256.value]
+        SignatureMethod.RSA_SHA256.value
+    ]
     assert last.xpath("ds:SignedInfo/ds:Reference/ds:DigestMethod/@Algorithm", namespaces=DS) == [
-        DigestMethod.SHA256.value]
+        DigestMethod.SHA256.value
+    ]
     assert len(last.xpath("ds:KeyInfo/ds:X509Data/ds:X509Certificate", namespaces=DS)) == 1
 
 
@@ -68,9 +74,11 @@ def test_packet_round_trip_returns_what_was_signed(pki: PKI, packet: bytes) -> N
     assert result.warnings == ()
     signed = result.signed_tree.getroot()
     assert not signed.xpath("//*[local-name()='Signature']")
-    assert signed.findtext("e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject",
-                           namespaces=DS) == _tree(packet).getroot().findtext(
-        "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=DS)
+    assert signed.findtext(
+        "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=DS
+    ) == _tree(packet).getroot().findtext(
+        "e:edXMLEnvelope/e:edXMLHeader/e:MessageHeader/e:Subject", namespaces=DS
+    )
     assert signed.find("e:AttachmentEncoded", DS) is not None
 
 
@@ -107,15 +115,18 @@ def test_intermediate_from_key_info_completes_the_chain(pki: PKI, packet: bytes)
 def test_whole_chain_policy_refuses_a_lone_certificate(pki: PKI, packet: bytes) -> None:
     from qnegov.signing import KeySigner, TrustStore
 
-    lone = KeySigner(pki.chained._key, pki.chained.certificate)  # noqa: SLF001
+    lone = KeySigner(pki.chained._key, pki.chained.certificate)
     signed = sign_packet(packet, lone)
     store = TrustStore([pki.root], intermediates=[pki.intermediate])
     assert verify_packet(signed, trust=store).chain[1] == pki.intermediate
     with pytest.raises(UntrustedCertificate):
         verify_packet(signed, trust=pki.trust)
     with pytest.raises(PolicyViolation, match="lacks certificate"):
-        verify_packet(signed, trust=store,
-                      policy=SignaturePolicy(name="chain", key_info=KeyInfoForm.X509_CHAIN))
+        verify_packet(
+            signed,
+            trust=store,
+            policy=SignaturePolicy(name="chain", key_info=KeyInfoForm.X509_CHAIN),
+        )
 
 
 def test_unsigned_packet_is_refused(pki: PKI, packet: bytes) -> None:

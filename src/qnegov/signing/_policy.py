@@ -72,6 +72,8 @@ class SignaturePolicy:
             raise ValueError(f"policy {self.name!r} signs with a digest it does not accept")
         if self.sign_c14n not in self.c14n_methods:
             raise ValueError(f"policy {self.name!r} signs with a C14N method it does not accept")
+        if not self.require_whole_document:
+            raise ValueError('only whole-document (URI="") references are implemented')
         if self.min_rsa_bits < 1024 or self.min_ec_bits < 256:
             raise ValueError("key size floors below RSA-1024 / P-256 are not supported")
 

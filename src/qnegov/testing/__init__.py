@@ -6,4 +6,6 @@ in its own module here and re-exports them below.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from qnegov.testing.signing import signable_packets, xml_documents, xml_text
+
+__all__: list[str] = ["signable_packets", "xml_documents", "xml_text"]
