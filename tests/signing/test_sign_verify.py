@@ -240,3 +240,64 @@ def test_real_sample_with_dummy_signature_is_refused(pki: PKI) -> None:
         verify_packet(sample, trust=pki.trust)
     with pytest.raises(SignatureInvalid, match="X509Certificate"):
         verify_packet(sample, trust=pki.trust, policy=LEGACY_PEER)
+
+
+def _vnpt_shaped(packet: bytes, pki: PKI) -> bytes:
+    """A *valid* signature in the VNPT legacy shape, built by hand.
+
+    No XML-DSig namespace (the elements fall into the edXML default namespace), the misspelt
+    exclusive-C14N URI, RSA-SHA1, inclusive C14N of SignedInfo. The canonical SignedInfo is
+    written out literally (the in-scope namespaces of edXMLHeader on its apex), an oracle that
+    does not come from the code under test.
+    """
+    import base64
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    digest = hashlib.sha1(  # noqa: S324 - the legacy algorithm under test
+        etree.tostring(_tree(packet), method="c14n", exclusive=True)
+    ).digest()
+    inner = (
+        '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315">'
+        "</CanonicalizationMethod>"
+        '<SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"></SignatureMethod>'
+        '<Reference URI=""><Transforms>'
+        '<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"></Transform>'
+        '<Transform Algorithm="http://www.w3.org/TR/xml-exc-c14n#"></Transform></Transforms>'
+        '<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"></DigestMethod>'
+        f"<DigestValue>{base64.b64encode(digest).decode()}</DigestValue></Reference>"
+    )
+    canonical = f'<SignedInfo xmlns="{EDXML}" xmlns:edXML="{EDXML}">{inner}</SignedInfo>'.encode()
+    value = pki.rsa_key.sign(canonical, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
+    cert = base64.b64encode(pki.rsa.certificate.public_bytes(Encoding.DER)).decode()
+    signature = (
+        f"<SignedInfo>{inner}</SignedInfo>"
+        f"<SignatureValue>{base64.b64encode(value).decode()}</SignatureValue>"
+        "<KeyInfo><X509Data><X509SubjectName>CN=user05</X509SubjectName>"
+        f"<X509Certificate>{cert}</X509Certificate></X509Data></KeyInfo>"
+    )
+    closing = b"</edXML:edXMLHeader>"
+    assert packet.count(closing) == 1
+    return packet.replace(closing, f"<Signature>{signature}</Signature>".encode() + closing)
+
+
+def test_a_genuine_vnpt_shaped_signature_verifies_under_the_legacy_policy(
+    pki: PKI, packet: bytes
+) -> None:
+    legacy = _vnpt_shaped(packet, pki)
+    with pytest.raises(PolicyViolation, match="namespace"):
+        verify_packet(legacy, trust=pki.trust)
+    result = verify_packet(legacy, trust=pki.trust, policy=LEGACY_PEER)
+    assert result.signature_method is SignatureMethod.RSA_SHA1
+    assert {w.code for w in result.warnings} == {
+        "signature_legacy_namespace",
+        "signature_legacy_c14n_uri",
+        "signature_sha1",
+    }
+    assert b"Signature" not in result.signed_bytes
+    tampered = legacy.replace(b"<edXML:Subject>", b"<edXML:Subject>X", 1)
+    with pytest.raises(SignatureInvalid, match="digest"):
+        verify_packet(tampered, trust=pki.trust, policy=LEGACY_PEER)

@@ -58,7 +58,10 @@ class SignaturePolicy:
     min_rsa_bits: int = 2048
     min_ec_bits: int = 256
     require_whole_document: bool = True
-    """The one reference must be ``URI=""`` with the enveloped transform (covers everything)."""
+    """The one reference must be ``URI=""`` with the enveloped transform (covers everything).
+
+    ``False`` also accepts one same-document ``#id`` reference (verified through signxml): the
+    result then holds only that element, so callers must expect a subtree, not the document."""
     key_info: KeyInfoForm = KeyInfoForm.X509_CERTIFICATE
     clock_skew: timedelta = field(default_factory=lambda: timedelta(minutes=5))
     accept_unnamespaced_signature: bool = False
@@ -72,8 +75,6 @@ class SignaturePolicy:
             raise ValueError(f"policy {self.name!r} signs with a digest it does not accept")
         if self.sign_c14n not in self.c14n_methods:
             raise ValueError(f"policy {self.name!r} signs with a C14N method it does not accept")
-        if not self.require_whole_document:
-            raise ValueError('only whole-document (URI="") references are implemented')
         if self.min_rsa_bits < 1024 or self.min_ec_bits < 256:
             raise ValueError("key size floors below RSA-1024 / P-256 are not supported")
 

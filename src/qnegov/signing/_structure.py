@@ -2,10 +2,10 @@
 
 This is where signature wrapping is stopped: a document must hold exactly one signature
 (namespaced or, under a legacy policy, the VNPT namespace-less one), with exactly one
-``Reference``, whose ``URI`` is empty (the whole document) and whose transforms are the
-enveloped transform followed by at most one canonicalisation. No ``Object``, no ``Manifest``,
-no ``XPath`` transform, no second reference: shapes that could make "what was signed" differ
-from "what the application reads" are refused before any cryptography runs.
+``Reference`` whose transforms are at most the enveloped transform and one canonicalisation.
+No ``Object``, no ``Manifest``, no ``XPath`` or ``XSLT`` transform, no second reference: shapes
+that could make "what was signed" differ from "what the application reads" are refused before
+any cryptography runs. Which reference ``URI`` is acceptable is the policy's business.
 """
 
 from __future__ import annotations
@@ -58,6 +58,11 @@ class ParsedSignature:
     digest_value: bytes
     signature_value: bytes
     certificates: tuple[x509.Certificate, ...]
+
+    @property
+    def enveloped(self) -> bool:
+        """The first transform is the enveloped-signature transform."""
+        return self.transforms[:1] == (Transform.ENVELOPED.value,)
 
     @property
     def legacy_namespace(self) -> bool:
@@ -230,21 +235,25 @@ def parse_signature(
 def _transforms(
     kids: list[etree._Element], ns: str | None
 ) -> tuple[tuple[str, ...], C14NMethod, tuple[str, ...], list[etree._Element]]:
-    """(transform URIs, the C14N applied last, its inclusive prefixes, the remaining children)."""
+    """(transform URIs, the C14N applied last, its inclusive prefixes, the remaining children).
+
+    Accepted: optionally the enveloped-signature transform first, then at most one
+    canonicalisation. Whether the enveloped transform is *required* is the policy's call.
+    """
     if not kids or _local(kids[0]) != "Transforms":
-        raise PolicyViolation(
-            tr("the Reference has no Transforms; the enveloped-signature transform is required")
-        )
+        return (), C14NMethod.C14N_10, (), kids
     uris: list[str] = []
     c14n = C14NMethod.C14N_10  # XML-DSig: a node-set result is serialised with C14N 1.0
     prefixes: tuple[str, ...] = ()
+    seen_c14n = False
     for transform in _children(kids[0], ns):
         uri = transform.get("Algorithm", "")
         uris.append(uri)
         params = [c for c in transform if isinstance(c.tag, str)]
         if uri == Transform.ENVELOPED and len(uris) == 1 and not params:
             continue
-        if uri in set(C14NMethod) and len(uris) == 2:
+        if uri in set(C14NMethod) and not seen_c14n:
+            seen_c14n = True
             c14n = C14NMethod(uri)
             for p in params:
                 if p.tag != f"{{{_EXC_NS}}}InclusiveNamespaces" or not c14n.exclusive:
@@ -260,8 +269,6 @@ def _transforms(
             ),
             line=line_of(transform),
         )
-    if not uris or uris[0] != Transform.ENVELOPED:
-        raise PolicyViolation(tr("the first transform must be the enveloped-signature transform"))
     return tuple(uris), c14n, prefixes, kids[1:]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Final, TypeAlias
@@ -198,14 +199,7 @@ def check_policy(parsed: ParsedSignature, policy: SignaturePolicy) -> tuple[Issu
                 ),
                 line=line,
             )
-    if policy.require_whole_document and parsed.reference_uri != "":
-        raise PolicyViolation(
-            tr(
-                'the reference URI {uri!r} does not cover the whole document (URI="" required)',
-                uri=parsed.reference_uri,
-            ),
-            line=line,
-        )
+    _check_reference(parsed, policy, line)
     if not parsed.certificates:
         raise PolicyViolation(
             tr("KeyInfo must carry the signer's certificate (X509Data/X509Certificate)"),
@@ -218,6 +212,40 @@ def check_policy(parsed: ParsedSignature, policy: SignaturePolicy) -> tuple[Issu
     )
     warnings = [_warning(code, message, line) for code, message in found]
     return tuple(warnings)
+
+
+_BARE_NAME: Final = re.compile(r"#[A-Za-z_][\w.\-]*")
+
+
+def _check_reference(parsed: ParsedSignature, policy: SignaturePolicy, line: int | None) -> None:
+    """``URI=""`` with the enveloped transform, or (if the policy allows) ``#id``."""
+    uri = parsed.reference_uri
+    if uri == "":
+        if not parsed.transforms:
+            raise PolicyViolation(
+                tr(
+                    "the Reference has no Transforms; the enveloped-signature transform is required"
+                ),
+                line=line,
+            )
+        if not parsed.enveloped:
+            raise PolicyViolation(
+                tr("the first transform must be the enveloped-signature transform"), line=line
+            )
+        return
+    if policy.require_whole_document:
+        raise PolicyViolation(
+            tr(
+                'the reference URI {uri!r} does not cover the whole document (URI="" required)',
+                uri=uri,
+            ),
+            line=line,
+        )
+    if not _BARE_NAME.fullmatch(uri):
+        raise PolicyViolation(
+            tr("only same-document references by Id (#name) are supported, not {uri!r}", uri=uri),
+            line=line,
+        )
 
 
 def select_signer_certificate(certs: Sequence[x509.Certificate]) -> x509.Certificate:
@@ -353,6 +381,12 @@ def _verify_tree(
     chain = trust.validate(leaf, parsed.certificates, at=when, clock_skew=policy.clock_skew)
     if policy.key_info is KeyInfoForm.X509_CHAIN:
         _require_chain_in_key_info(chain, parsed.certificates)
+    if parsed.reference_uri != "":  # allowed by the policy: signxml resolves and digests
+        from qnegov.signing._by_id import verify_reference_by_id
+
+        return verify_reference_by_id(
+            tree, parsed, leaf, chain=chain, policy=policy, warnings=warnings
+        )
     signed_info = canonicalize(parsed.signed_info, parsed.c14n)
     verify_signature_value(leaf, parsed.method, signed_info, parsed.signature_value)
     detach_signature(sig)
