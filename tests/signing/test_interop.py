@@ -16,7 +16,16 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from qnegov import _xml
-from qnegov.signing import DSIG_NS, sign, sign_packet, verify, verify_packet
+from qnegov.signing import (
+    DSIG_NS,
+    LEGACY_PEER,
+    STRICT,
+    SignaturePolicy,
+    sign,
+    sign_packet,
+    verify,
+    verify_packet,
+)
 
 from .conftest import PKI, external_required, xmlsec1_path
 
@@ -117,12 +126,20 @@ def _xmlsec1_verify(xmlsec1: str, path: Path, pki: PKI) -> subprocess.CompletedP
     )
 
 
-@pytest.mark.parametrize("signer_name", ["rsa", "ec", "chained"])
+@pytest.mark.parametrize(
+    ("signer_name", "policy"),
+    [("rsa", STRICT), ("ec", STRICT), ("chained", STRICT), ("rsa", LEGACY_PEER)],
+)
 def test_qnegov_signature_verifies_with_the_xmlsec1_command(
-    xmlsec1: str, pki: PKI, packet: bytes, tmp_path: Path, signer_name: str
+    xmlsec1: str,
+    pki: PKI,
+    packet: bytes,
+    tmp_path: Path,
+    signer_name: str,
+    policy: SignaturePolicy,
 ) -> None:
     path = tmp_path / "signed.edxml"
-    path.write_bytes(sign_packet(packet, getattr(pki, signer_name)))
+    path.write_bytes(sign_packet(packet, getattr(pki, signer_name), policy=policy))
     done = _xmlsec1_verify(xmlsec1, path, pki)
     assert done.returncode == 0, done.stderr
     assert "OK" in done.stderr

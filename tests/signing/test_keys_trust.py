@@ -121,3 +121,33 @@ def test_make_test_pki_is_usable_and_marked(tmp_path: Path) -> None:
             sign(b"<a/>", KeySigner.from_pem(made.signer_key, made.signer_cert)),
             trust=TrustStore.from_paths(made.ca_cert),
         )
+
+
+class TokenSigner:
+    """A stand-in for an HSM/PKCS#11 signer: only the protocol, no KeySigner inside."""
+
+    def __init__(self, pki: PKI) -> None:
+        self._key = pki.rsa_key
+        self.certificate = pki.rsa.certificate
+        self.chain = ()
+        self.key_type = "rsa"
+        self.key_size = 2048
+        self.calls = 0
+
+    def sign(self, data: bytes, method: SignatureMethod) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        self.calls += 1
+        return self._key.sign(data, padding.PKCS1v15(), method.digest.hash_algorithm())
+
+
+def test_any_signer_protocol_implementation_plugs_in(pki: PKI) -> None:
+    from qnegov.signing import sign_packet, verify_packet
+
+    from .conftest import unsigned_packet
+
+    token = TokenSigner(pki)
+    assert isinstance(token, Signer)
+    signed = sign_packet(unsigned_packet(), token)
+    assert token.calls == 1
+    assert verify_packet(signed, trust=pki.trust).certificate == pki.rsa.certificate
