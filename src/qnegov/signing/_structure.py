@@ -116,7 +116,7 @@ def find_signature(root: etree._Element, *, accept_unnamespaced: bool) -> etree.
 
 
 def _children(el: etree._Element, ns: str | None) -> list[etree._Element]:
-    """Element children, refusing foreign ones and non-blank text between them."""
+    """Element children, refusing any in another namespace (comments and PIs are skipped)."""
     kids: list[etree._Element] = []
     for child in el:
         if not isinstance(child.tag, str):
