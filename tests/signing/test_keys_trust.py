@@ -151,3 +151,47 @@ def test_any_signer_protocol_implementation_plugs_in(pki: PKI) -> None:
     signed = sign_packet(unsigned_packet(), token)
     assert token.calls == 1
     assert verify_packet(signed, trust=pki.trust).certificate == pki.rsa.certificate
+
+
+def test_path_building_is_bounded_against_look_alike_cas(
+    pki: PKI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 fake 'Test Sub CA' certificates (one attacker key) issued by 40 fake 'Test Root CA'
+    certificates: without a budget the search would try 40 x 40 links."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from qnegov.signing import _trust
+
+    from .conftest import make_cert
+
+    attacker = ec.generate_private_key(ec.SECP256R1())
+    fake_roots = [make_cert("Test Root CA", attacker, None, attacker, ca=True) for _ in range(40)]
+    fake_subs = [
+        make_cert("Test Sub CA", attacker, fake_roots[0], attacker, ca=True) for _ in range(40)
+    ]
+    leaf = make_cert("Victim", attacker, fake_subs[0], attacker)
+    checks = 0
+    real = _trust._issues
+
+    def counting(issuer: object, child: object, *, below: int) -> bool:
+        nonlocal checks
+        checks += 1
+        return real(issuer, child, below=below)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_trust, "_issues", counting)
+    store = TrustStore([pki.root], intermediates=[*fake_subs, *fake_roots])
+    with pytest.raises(UntrustedCertificate):
+        store.validate(leaf)
+    assert checks <= _trust._MAX_LINK_CHECKS
+
+
+def test_too_many_certificates_in_key_info(pki: PKI) -> None:
+    from qnegov.errors import PolicyViolation
+    from qnegov.signing import sign
+
+    signed = sign(b"<a/>", pki.rsa)
+    cert = signed.split(b"<ds:X509Certificate>", 1)[1].split(b"</ds:X509Certificate>", 1)[0]
+    extra = b"".join(b"<ds:X509Certificate>" + cert + b"</ds:X509Certificate>" for _ in range(20))
+    tampered = signed.replace(b"</ds:X509Data>", extra + b"</ds:X509Data>")
+    with pytest.raises(PolicyViolation, match="at most 16"):
+        verify(tampered, trust=pki.trust)

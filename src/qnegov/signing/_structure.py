@@ -38,6 +38,8 @@ from qnegov.signing._algorithms import (
 __all__ = ["ParsedSignature", "find_signature", "line_of", "parse_signature"]
 
 _EXC_NS: Final = "http://www.w3.org/2001/10/xml-exc-c14n#"
+_MAX_CERTIFICATES: Final = 16
+"""More certificates than any real chain needs are refused before any is parsed."""
 _Alg = TypeVar("_Alg", C14NMethod, DigestMethod, SignatureMethod)
 
 
@@ -280,7 +282,17 @@ def _certificates(
     if key_info is None:
         return ()
     certs: list[x509.Certificate] = []
-    for el in key_info.iter(f"{{{ns}}}X509Certificate" if ns else "X509Certificate"):
+    elements = list(key_info.iter(f"{{{ns}}}X509Certificate" if ns else "X509Certificate"))
+    if len(elements) > _MAX_CERTIFICATES:
+        raise PolicyViolation(
+            tr(
+                "KeyInfo holds {count} certificates; at most {limit} are accepted",
+                count=len(elements),
+                limit=_MAX_CERTIFICATES,
+            ),
+            line=line_of(key_info),
+        )
+    for el in elements:
         try:
             try:
                 certs.append(x509.load_der_x509_certificate(_b64(el, "X509Certificate")))

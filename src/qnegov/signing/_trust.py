@@ -27,6 +27,9 @@ from qnegov.signing._keys import load_certificates
 __all__ = ["TrustStore", "describe_certificate"]
 
 _MAX_DEPTH = 8
+_MAX_LINK_CHECKS = 64
+"""Signature checks one path search may spend: certificates in ``KeyInfo`` are attacker-chosen,
+and a crafted pool of look-alike CAs must not turn path building into an exponential search."""
 _Ext = TypeVar("_Ext", bound=x509.ExtensionType)
 _CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
 
@@ -116,7 +119,8 @@ class TrustStore:
     ) -> tuple[x509.Certificate, ...]:
         if _fingerprint(leaf) in self._anchors:
             return (leaf,)
-        found = self._extend([leaf], pool)
+        budget = [_MAX_LINK_CHECKS]
+        found = self._extend([leaf], pool, budget)
         if found is None:
             raise UntrustedCertificate(
                 tr(
@@ -128,9 +132,12 @@ class TrustStore:
         return tuple(found)
 
     def _extend(
-        self, path: list[x509.Certificate], pool: Sequence[x509.Certificate]
+        self, path: list[x509.Certificate], pool: Sequence[x509.Certificate], budget: list[int]
     ) -> list[x509.Certificate] | None:
-        """Depth-first search for an issuer path; every link is checked before it is taken."""
+        """Depth-first search for an issuer path; every link is checked before it is taken.
+
+        ``budget`` (one mutable counter shared by the whole search) bounds the signature checks.
+        """
         if len(path) > _MAX_DEPTH:
             return None
         child = path[-1]
@@ -140,11 +147,14 @@ class TrustStore:
             fp = _fingerprint(issuer)
             if fp in seen or issuer.subject != child.issuer:
                 continue
+            if budget[0] <= 0:
+                return None
+            budget[0] -= 1
             if not _issues(issuer, child, below=len(path) - 1):
                 continue
             if fp in self._anchors:
                 return [*path, issuer]
-            longer = self._extend([*path, issuer], pool)
+            longer = self._extend([*path, issuer], pool, budget)
             if longer is not None:
                 return longer
         return None
