@@ -156,6 +156,7 @@ def test_verify_explain_text_and_json(pki: PKI, capsys: pytest.CaptureFixture[st
     assert "SignedInfo canonical bytes (sha256" in out
     assert main(["verify", str(sample), *trust, "--explain", "--format", "json"]) == 1
     first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert (first["type"], first["file"]) == ("explain", str(sample))
     assert first["references"][0]["declared_digest"] == "FwgIqsSYJshUS2+wlOM61L+q7Aw="
     assert first["references"][0]["matches"] is False
 

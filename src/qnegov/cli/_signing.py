@@ -279,7 +279,7 @@ def _explain_file(path: Path) -> SignatureExplanation | QnegovError:
 
 def _show_explanation(ctx: Context, name: str, found: SignatureExplanation | QnegovError) -> None:
     if ctx.fmt == "json":
-        ctx.emit_json({"explain": name, **_explanation_dict(found)})
+        ctx.emit_json({"type": "explain", "file": name, **_explanation_dict(found)})
         return
     for line in explanation_lines(name, found):
         ctx.echo(line)
