@@ -2,8 +2,8 @@
 
 The canonical bytes come from lxml's C14N and the signature from the :class:`Signer` (via
 :mod:`cryptography` for software keys); signxml's signer produces the same bytes for this
-profile, which the test-suite checks, but walks the document in Python and costs twice as much
-on large packets (see ``benchmarks/signing.py``).
+profile, which the test-suite checks, but copies the document in Python and costs up to twice
+as much on 1 MB packets (see ``benchmarks/signing.py``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Strict verification: one signature, one whole-document reference, a trusted signer.
 
+(A policy may also allow one ``#id`` reference; :mod:`qnegov.signing._by_id` verifies those.)
 :func:`verify` returns a :class:`VerifiedDocument` holding the canonical bytes that were
 actually hashed, re-parsed on demand: callers read *those*, never the input, so nothing an
 attacker adds outside the signed content (or hides in comments) can reach them.
