@@ -195,3 +195,25 @@ def test_too_many_certificates_in_key_info(pki: PKI) -> None:
     tampered = signed.replace(b"</ds:X509Data>", extra + b"</ds:X509Data>")
     with pytest.raises(PolicyViolation, match="at most 16"):
         verify(tampered, trust=pki.trust)
+
+
+def test_unencrypted_pem_ignores_a_stray_password(pki: PKI) -> None:
+    key = pki.rsa_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    signer = KeySigner.from_pem(key, pki.pem(pki.rsa.certificate), password="for-the-p12")
+    assert signer.certificate == pki.rsa.certificate
+
+
+def test_p384_signer(pki: PKI) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from .conftest import make_cert
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    signer = KeySigner(key, make_cert("P-384 signer", key, pki.root, pki.root_key))
+    assert signer.key_size == 384
+    result = verify(sign(b"<a/>", signer), trust=pki.trust)
+    assert result.signature_method is SignatureMethod.ECDSA_SHA256

@@ -158,7 +158,14 @@ class KeySigner:
         data, label = _read(key, "key")
         pw = password.encode() if isinstance(password, str) else password
         try:
-            private = serialization.load_pem_private_key(data, pw)
+            try:
+                private = serialization.load_pem_private_key(data, pw)
+            except TypeError:
+                if pw is None:
+                    raise
+                # a password meant for another file (a shared environment variable) is not
+                # an error for an unencrypted key
+                private = serialization.load_pem_private_key(data, None)
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise KeyLoadError(
                 tr("cannot load the private key (wrong format or password): {reason}", reason=exc),
