@@ -301,3 +301,13 @@ def test_a_genuine_vnpt_shaped_signature_verifies_under_the_legacy_policy(
     tampered = legacy.replace(b"<edXML:Subject>", b"<edXML:Subject>X", 1)
     with pytest.raises(SignatureInvalid, match="digest"):
         verify_packet(tampered, trust=pki.trust, policy=LEGACY_PEER)
+
+
+def test_trust_and_policy_must_be_the_real_types(pki: PKI, packet: bytes) -> None:
+    signed = sign_packet(packet, pki.rsa)
+    with pytest.raises(TypeError, match="TrustStore"):
+        verify_packet(signed, trust=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="TrustStore"):
+        verify(signed, trust=str(pki.folder / "root.pem"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="SignaturePolicy"):
+        verify(signed, trust=pki.trust, policy="legacy")  # type: ignore[arg-type]

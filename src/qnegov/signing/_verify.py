@@ -354,6 +354,10 @@ def verify_tree(
     placement: Callable[[etree._Element], None] | None = None,
 ) -> VerifiedDocument:
     """:func:`verify` on a private tree (it is modified); errors are labelled with ``label``."""
+    if not isinstance(trust, TrustStore):  # no "trust everything" by accident (None, a path...)
+        raise TypeError("trust must be a TrustStore, e.g. TrustStore.from_paths('roots/')")
+    if not isinstance(policy, SignaturePolicy):
+        raise TypeError("policy must be a SignaturePolicy, e.g. STRICT or LEGACY_PEER")
     try:
         return _verify_tree(tree, trust=trust, policy=policy, at=at, placement=placement)
     except SignatureError as exc:
