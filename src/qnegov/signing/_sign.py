@@ -62,6 +62,8 @@ def sign_tree(
 
     Returns the new ``Signature`` element. ``parent`` defaults to the document element.
     """
+    if not isinstance(signer, Signer):
+        raise TypeError("signer must implement qnegov.signing.Signer (e.g. a KeySigner)")
     root = tree.getroot()
     _refuse_existing(root)
     try:
