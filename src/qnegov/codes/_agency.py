@@ -128,7 +128,7 @@ class AgencyCode(CodeType):
     # ---- reading -------------------------------------------------------------------------
     @classmethod
     def _read(cls, text: str, findings: Findings) -> Self:
-        upper = re.sub(r"\s+", "", text).upper()
+        upper = re.sub(r"\s*\.\s*", ".", text).upper()
         parts = upper.split(".")
         legacy_shaped = (
             len(parts) >= 2
@@ -148,7 +148,7 @@ class AgencyCode(CodeType):
             findings.deviation(
                 CODE_NOT_CANONICAL,
                 tr(
-                    "agency code {value!r} is written {fixed} (upper case, no spaces)",
+                    "agency code {value!r} is written {fixed} (upper case, no spaces around dots)",
                     value=text,
                     fixed=upper,
                 ),

@@ -39,7 +39,8 @@ _LOOSE = re.compile(
     r"(?P<number>\d{1,7})/(?:(?P<year>\d{4})/)?(?P<notation>[A-Za-zĐđ0-9]+(?:-[A-Za-zĐđ0-9]+)*)"
 )
 _PREFIX = re.compile(r"^(?:số|so)\s*[:.]?\s*", re.IGNORECASE)
-_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-"})
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "Ð": "Đ", "ð": "đ"})
+"""Dashes that are not ASCII hyphens, and the Icelandic eth that looks exactly like Đ."""
 _UPPER_START = re.compile(r"[A-ZĐ0-9]")
 
 
@@ -142,10 +143,20 @@ class DocumentCode(CodeType):
                 ),
             )
         if match is not None:
+            groups = match["notation"].split("-")
+            head = cls._repair_group(groups[0], first=True)
+            if head != groups[0]:  # "QD-UBND", "QYĐ-UBND": a type abbreviation misspelt
+                findings.deviation(
+                    CODE_NOT_CANONICAL,
+                    tr(
+                        "document number {value!r}: notation written {fixed} (upper case, Đ)",
+                        value=text,
+                        fixed="-".join([head, *groups[1:]]),
+                    ),
+                )
+                groups[0] = head
             year = match["year"]
-            return cls(
-                match["number"], tuple(match["notation"].split("-")), int(year) if year else None
-            )
+            return cls(match["number"], tuple(groups), int(year) if year else None)
         assert loose is not None  # one of the two matched
         return cls._repair(text, loose, findings)
 

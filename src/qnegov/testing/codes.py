@@ -200,6 +200,15 @@ _ISSUERS = ("UBND", "HĐND", "VPCP", "TTg", "CP", "BTTTT", "SNV", "STTTT", "VP",
 _UNITS = (*_ISSUERS, "QH15", "TCCB", "KT")
 
 
+def _misspelt_type(group: str) -> bool:
+    """Whether a first notation group reads as a type abbreviation once case or Đ is fixed."""
+    for candidate in (group, group.replace("D", "Đ")):
+        found = DocumentType.from_abbreviation(candidate, ignore_case=True)
+        if found is not None and found.value != group:
+            return True
+    return False
+
+
 @st.composite
 def document_codes(draw: st.DrawFn) -> DocumentCode:
     """Strict-valid document numbers: typed (12/QĐ-UBND), công văn (123/UBND-VP), normative."""
@@ -210,6 +219,8 @@ def document_codes(draw: st.DrawFn) -> DocumentCode:
     units = draw(st.lists(st.sampled_from(_UNITS) | issuer_text, max_size=2))
     doc_type = draw(st.sampled_from(list(DocumentType)))
     if doc_type is DocumentType.OFFICIAL_LETTER:
+        if _misspelt_type(issuer):
+            issuer = "UBND"
         notation = (issuer, *(units or ["VP"]))
     else:
         notation = (doc_type.value, issuer, *units)
