@@ -91,6 +91,7 @@ def fail(message: str, *, reason: str = CODE_SYNTAX) -> InvalidCode:
 
 
 _KIND_LABELS: Final[dict[str, Callable[[], str]]] = {
+    "code": lambda: tr("code"),
     "agency code": lambda: tr("agency code"),
     "identification number": lambda: tr("identification number"),
     "tax code": lambda: tr("tax code"),
