@@ -207,39 +207,55 @@ class UnitCatalogue:
         self.data_version: str = data["data_version"]
         self.provenance: dict[str, str] = data["provenance"]
         self.counts: dict[str, Any] = data["counts"]
-        eras = [
+        self._eras = [
             (
                 date.fromisoformat(e["valid_from"]) if e["valid_from"] else None,
                 date.fromisoformat(e["valid_to"]) if e["valid_to"] else None,
             )
             for e in data["eras"]
         ]
-        self._by_code: dict[str, list[AdministrativeUnit]] = {}
-        for code, level, name, parent, era, successors in data["units"]:
-            start, end = eras[era]
-            unit = AdministrativeUnit(
-                code, _LEVELS[level], name, start, end, parent, tuple(successors)
-            )
-            self._by_code.setdefault(code, []).append(unit)
+        # Rows stay as parsed JSON until a code is asked for: building 14,000 frozen objects up
+        # front would triple the load time, and most programs look up a handful of codes.
+        self._rows: dict[str, list[list[Any]]] = {}
+        for row in data["units"]:
+            self._rows.setdefault(row[0], []).append(row)
+        self._made: dict[str, list[AdministrativeUnit]] = {}
         self._area_codes: dict[str, str] = data["area_codes"]
         self._children: dict[tuple[str, date | None], list[AdministrativeUnit]] | None = None
         self._predecessors: dict[str, list[AdministrativeUnit]] | None = None
 
+    def _versions(self, code: str) -> list[AdministrativeUnit]:
+        made = self._made.get(code)
+        if made is None:
+            rows = self._rows.get(code)
+            if rows is None:  # unknown codes are not cached: bad input must not grow memory
+                return []
+            made = []
+            for _code, level, name, parent, era, successors in rows:
+                start, end = self._eras[era]
+                made.append(
+                    AdministrativeUnit(
+                        code, _LEVELS[level], name, start, end, parent, tuple(successors)
+                    )
+                )
+            self._made[code] = made
+        return made
+
     def __len__(self) -> int:
-        return sum(len(v) for v in self._by_code.values())
+        return sum(len(v) for v in self._rows.values())
 
     def __iter__(self) -> Iterator[AdministrativeUnit]:
-        for versions in self._by_code.values():
-            yield from versions
+        for code in self._rows:
+            yield from self._versions(code)
 
     def history(self, code: str) -> list[AdministrativeUnit]:
         """Every unit that carried ``code``, oldest first."""
-        return list(self._by_code.get(code, ()))
+        return list(self._versions(code))
 
     def at(self, code: str, on: date | None = None) -> AdministrativeUnit | None:
         """The unit carrying ``code`` on ``on`` (today by default), or ``None``."""
         when = on or date.today()
-        for unit in self._by_code.get(code, ()):
+        for unit in self._versions(code):
             if unit.valid_on(when):
                 return unit
         return None
