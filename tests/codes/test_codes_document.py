@@ -52,6 +52,14 @@ def test_edxml_code_number_and_notation() -> None:
     assert code.is_normative
 
 
+def test_from_edxml_parts() -> None:
+    assert DocumentCode.from_parts("7816", "VPCP-TTĐT") == DocumentCode.parse("7816/VPCP-TTĐT")
+    assert DocumentCode.from_parts("20/2020", "QĐ-TTg") == DocumentCode.parse("20/2020/QĐ-TTg")
+    assert str(DocumentCode.from_parts("1", "qđ-ubnd", strict=False)) == "01/QĐ-UBND"
+    with pytest.raises(InvalidCode):
+        DocumentCode.from_parts("1", "qđ-ubnd")
+
+
 def test_every_appendix_iii_abbreviation_reads_back_as_its_type() -> None:
     for doc_type in DocumentType:
         if doc_type is DocumentType.OFFICIAL_LETTER:

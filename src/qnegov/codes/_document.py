@@ -83,6 +83,16 @@ class DocumentCode(CodeType):
     def __repr__(self) -> str:
         return f"DocumentCode({str(self)!r})"
 
+    @classmethod
+    def from_parts(cls, number: str, notation: str, *, strict: bool = True) -> Self:
+        """The code from edXML's ``CodeNumber`` and ``CodeNotation`` (``"7816"``, ``"VPCP-TTĐT"``).
+
+        Lenient mode drops the warnings; use :meth:`parse_lenient` on ``f"{number}/{notation}"``
+        to keep them.
+        """
+        text = f"{number.strip()}/{notation.strip()}"
+        return cls.parse(text) if strict else cls.parse_lenient(text)[0]
+
     @property
     def code_number(self) -> str:
         """The number part, as edXML ``CodeNumber`` carries it (with the year when present)."""
