@@ -144,3 +144,22 @@ def test_tax_check_digit_detects_every_single_digit_change(code: TaxCode) -> Non
                 continue
             with pytest.raises(InvalidCode):
                 TaxCode.parse(mutated)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        (TaxCode, "٠١٠٠١٠٩١٠٦"),  # Arabic-Indic digits
+        (TaxCode, "０１００１０９１０６"),  # full-width digits
+        (AgencyCode, "٠٠٠.٠٠.٠٠.H47"),
+        (AgencyCode, "000.00.00.Ｈ47"),
+        (CitizenId, "٠٤٩١٩٠٠١٢٣٤٥"),
+        (DocumentCode, "١٢/QĐ-UBND"),
+        (DocumentId, "000.00.00.G22,٢٠١٥/09/30,7816/VPCP-TTĐT"),
+        (PhoneNumber, "٠٩١٢٣٤٥٦٧٨"),
+        (AdministrativeUnit, "٤٨"),
+    ],
+)
+def test_only_ascii_digits_and_letters_are_code_characters(kind: type[CodeType], text: str) -> None:
+    with pytest.raises(InvalidCode):
+        kind.parse_lenient(text)

@@ -33,10 +33,12 @@ CODE_INVALID_DATE = issue_code(
 _T = TypeVar("_T", bound=CodeType)
 _STRICT = re.compile(
     r"(?P<number>0[1-9]|[1-9]\d+)/(?:(?P<year>(?:19|20)\d{2})/)?"
-    r"(?P<notation>[A-ZĐ][A-Za-zĐđ]*(?:-[A-ZĐ0-9][A-Za-zĐđ0-9]*)+)"
+    r"(?P<notation>[A-ZĐ][A-Za-zĐđ]*(?:-[A-ZĐ0-9][A-Za-zĐđ0-9]*)+)",
+    re.ASCII,
 )
 _LOOSE = re.compile(
-    r"(?P<number>\d{1,7})/(?:(?P<year>\d{4})/)?(?P<notation>[A-Za-zĐđ0-9]+(?:-[A-Za-zĐđ0-9]+)*)"
+    r"(?P<number>\d{1,7})/(?:(?P<year>\d{4})/)?(?P<notation>[A-Za-zĐđ0-9]+(?:-[A-Za-zĐđ0-9]+)*)",
+    re.ASCII,
 )
 _PREFIX = re.compile(r"^(?:số|so)\s*[:.]?\s*", re.IGNORECASE)
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "Ð": "Đ", "ð": "đ"})
@@ -349,7 +351,7 @@ class DocumentId(CodeType):
 
     @staticmethod
     def _date(text: str, whole: str, findings: Findings) -> str:
-        match = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", text)
+        match = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", text, re.ASCII)
         if match is None:
             raise fail(
                 tr(

@@ -31,8 +31,8 @@ OLD_MOBILE_PREFIXES: Final[dict[str, str]] = {
 }  # fmt: skip
 """11-digit mobile prefixes (without the 0) and their 10-digit successors (15/09/2018)."""
 
-_MOBILE: Final = re.compile(r"[35789]\d{8}")
-_FIXED: Final = re.compile(r"2\d{9}")
+_MOBILE: Final = re.compile(r"[35789]\d{8}", re.ASCII)
+_FIXED: Final = re.compile(r"2\d{9}", re.ASCII)
 _SEPARATORS: Final = re.compile(r"[\s.\-()]")
 
 
