@@ -43,7 +43,6 @@ _LOOSE = re.compile(
 _PREFIX = re.compile(r"^(?:số|so)\s*[:.]?\s*", re.IGNORECASE)
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "Ð": "Đ", "ð": "đ"})
 """Dashes that are not ASCII hyphens, and the Icelandic eth that looks exactly like Đ."""
-_UPPER_START = re.compile(r"[A-ZĐ0-9]")
 
 
 def _expected() -> str:
@@ -174,10 +173,29 @@ class DocumentCode(CodeType):
 
     @classmethod
     def _repair(cls, text: str, match: re.Match[str], findings: Findings) -> Self:
+        """Read a text the strict form refuses: fatal faults first, then repairable ones."""
         number = match["number"]
-        canonical_number = f"{int(number):02d}"
+        year = int(match["year"]) if match["year"] else None
+        groups = match["notation"].split("-")
         if int(number) == 0:
             raise fail(tr("document number {value!r} is not valid: the number is zero", value=text))
+        if year is not None and not 1900 <= year <= 2099:
+            raise fail(
+                tr(
+                    "document number {value!r} is not valid: year {year} is out of range",
+                    value=text,
+                    year=year,
+                )
+            )
+        if not groups[0][:1].isalpha():
+            raise fail(
+                tr(
+                    "document number {value!r} is not valid: {expected}",
+                    value=text,
+                    expected=_expected(),
+                )
+            )
+        canonical_number = f"{int(number):02d}"
         if canonical_number != number:
             findings.deviation(
                 CODE_DOCUMENT_STRUCTURE,
@@ -188,20 +206,10 @@ class DocumentCode(CodeType):
                     number=canonical_number,
                 ),
             )
-        year_text = match["year"]
-        year = int(year_text) if year_text else None
-        if year is not None and not 1900 <= year <= 2099:
-            raise fail(
-                tr(
-                    "document number {value!r} is not valid: year {year} is out of range",
-                    value=text,
-                    year=year,
-                )
-            )
-        groups = match["notation"].split("-")
-        fixed: list[str] = []
-        for index, group in enumerate(groups):
-            fixed.append(cls._repair_group(group, first=index == 0 and len(groups) > 1))
+        fixed = [
+            cls._repair_group(group, first=index == 0 and len(groups) > 1)
+            for index, group in enumerate(groups)
+        ]
         if fixed != groups:
             findings.deviation(
                 CODE_NOT_CANONICAL,
@@ -219,14 +227,6 @@ class DocumentCode(CodeType):
                     "TYPE-ISSUER or ISSUER-UNIT",
                     value=text,
                 ),
-            )
-        if not _UPPER_START.match(fixed[0][0]) or fixed[0][0].isdigit():
-            raise fail(
-                tr(
-                    "document number {value!r} is not valid: {expected}",
-                    value=text,
-                    expected=_expected(),
-                )
             )
         return cls(canonical_number, tuple(fixed), year)
 
