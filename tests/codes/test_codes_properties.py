@@ -126,10 +126,12 @@ def test_every_unit_of_the_old_era_has_a_current_counterpart_or_is_a_district(
 
 
 @EXAMPLES
-@given(cst.document_codes(), st.sampled_from(["NFD", "NFKD"]))
+@given(cst.document_codes(), st.sampled_from(["NFC", "NFD"]))
 def test_decomposed_input_reads_like_composed(code: DocumentCode, form: str) -> None:
-    text = unicodedata.normalize(form, str(code))
-    assert DocumentCode.parse(text) == code
+    text = unicodedata.normalize(form, f"Số: {code}")  # "ố" decomposes into o + two marks
+    value, issues = DocumentCode.parse_lenient(text)
+    assert value == code
+    assert [i.code for i in issues] == ["code_not_canonical"]
 
 
 @EXAMPLES

@@ -129,3 +129,13 @@ def test_the_data_file_carries_provenance_and_version() -> None:
     assert raw["provenance"]["built_by"] == "scripts/build_units_catalogue.py"
     names = [u[2] for u in raw["units"]]
     assert all(n == unicodedata.normalize("NFC", n) for n in names)
+
+
+def test_find_by_name_in_any_spelling() -> None:
+    nfd = unicodedata.normalize("NFD", "tỉnh QUẢNG NAM")
+    assert [u.code for u in catalogue().find(nfd, on=BEFORE)] == ["49"]
+    assert [u.code for u in catalogue().find("Quảng Nam", on=BEFORE)] == ["49"]
+    assert catalogue().find("Quảng Nam", on=AFTER) == []
+    assert [u.code for u in catalogue().find("Đà Nẵng", on=AFTER)] == ["48"]
+    ban_thach = catalogue().find("phường Bàn Thạch", on=AFTER, level=UnitLevel.COMMUNE)
+    assert [u.code for u in ban_thach] == ["20335"]

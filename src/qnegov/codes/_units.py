@@ -23,6 +23,7 @@ from qnegov.codes._base import (
     CodeType,
     Findings,
     fail,
+    nfc,
     prepare,
 )
 from qnegov.codes._enums import UnitLevel
@@ -223,6 +224,7 @@ class UnitCatalogue:
         self._area_codes: dict[str, str] = data["area_codes"]
         self._children: dict[tuple[str, date | None], list[AdministrativeUnit]] | None = None
         self._predecessors: dict[str, list[AdministrativeUnit]] | None = None
+        self._names: dict[str, list[str]] | None = None
 
     def _versions(self, code: str) -> list[AdministrativeUnit]:
         made = self._made.get(code)
@@ -299,6 +301,34 @@ class UnitCatalogue:
             if u.valid_to is not None and u.valid_to < start
         ]
 
+    def find(
+        self, name: str, *, on: date | None = None, level: UnitLevel | None = None
+    ) -> list[AdministrativeUnit]:
+        """Units in force on ``on`` whose name is ``name``, with or without its type word.
+
+        ``"Quảng Nam"``, ``"tỉnh quảng nam"`` and the decomposed (NFD) spelling all find
+        Tỉnh Quảng Nam: names are compared after NFC and case folding.
+        """
+        if self._names is None:
+            index: dict[str, list[str]] = {}
+            for code, rows in self._rows.items():
+                for row in rows:
+                    for key in _name_keys(row[2]):
+                        codes = index.setdefault(key, [])
+                        if code not in codes:
+                            codes.append(code)
+            self._names = index
+        when = on or date.today()
+        key = _fold(name)
+        found = [
+            unit
+            for unit in (self.at(code, when) for code in self._names.get(key, ()))
+            if unit is not None
+            and key in _name_keys(unit.name)
+            and (level is None or unit.level is level)
+        ]
+        return sorted(found, key=lambda u: u.code)
+
     def province_of_area_code(self, area_code: str) -> AdministrativeUnit | None:
         """The pre-2025 province a fixed-line area code (``"235"``) belongs to."""
         code = self._area_codes.get(area_code)
@@ -308,6 +338,34 @@ class UnitCatalogue:
     def area_codes(self) -> dict[str, str]:
         """Fixed-line area code → pre-2025 province code."""
         return dict(self._area_codes)
+
+
+_TYPE_WORDS: Final = (
+    "thành phố",
+    "tỉnh",
+    "quận",
+    "huyện",
+    "thị xã",
+    "thị trấn",
+    "phường",
+    "xã",
+    "đặc khu",
+)
+
+
+def _fold(name: str) -> str:
+    return " ".join(nfc(name).casefold().split())
+
+
+def _name_keys(name: str) -> set[str]:
+    """A unit name folded, with and without its leading type word ("tỉnh quảng nam", ...)."""
+    folded = _fold(name)
+    keys = {folded}
+    for word in _TYPE_WORDS:
+        if folded.startswith(word + " "):
+            keys.add(folded[len(word) + 1 :])
+            break
+    return keys
 
 
 @cache
