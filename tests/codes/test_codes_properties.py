@@ -6,6 +6,7 @@ near-miss text is refused by strict parsing; decomposed (NFD) input reads like c
 
 from __future__ import annotations
 
+import pickle
 import unicodedata
 from datetime import date
 
@@ -55,6 +56,8 @@ def test_parse_of_str_is_identity(
     def check(value: CodeType) -> None:
         assert kind.parse(str(value)) == value
         assert str(kind.parse(str(value))) == str(value)
+        copied = pickle.loads(pickle.dumps(value))  # values cross process boundaries in bulk
+        assert copied == value and hash(copied) == hash(value)
 
     check()
 
