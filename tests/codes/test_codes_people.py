@@ -190,6 +190,9 @@ def test_lenient_separators_and_missing_plus() -> None:
     value, issues = PhoneNumber.parse_lenient("84912345678")
     assert str(value) == "+84912345678"
     assert [i.code for i in issues] == ["code_not_canonical"]
+    value, issues = PhoneNumber.parse_lenient("+84 (0) 912 345 678")
+    assert str(value) == "+84912345678"
+    assert {i.code for i in issues} == {"code_not_canonical"}
 
 
 @pytest.mark.parametrize(

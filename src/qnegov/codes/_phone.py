@@ -106,6 +106,12 @@ class PhoneNumber(CodeType):
             raise fail(cls._expected(text))
         if not (national.isascii() and national.isdigit()):
             raise fail(cls._expected(text))
+        if national.startswith("0") and compact.startswith(("+84", "84")):
+            national = national[1:]
+            findings.deviation(
+                CODE_NOT_CANONICAL,
+                tr("phone number {value!r} keeps the 0 after +84", value=text),
+            )
         if len(national) == 10 and national[:3] in OLD_MOBILE_PREFIXES:
             new = OLD_MOBILE_PREFIXES[national[:3]] + national[3:]
             findings.deviation(
