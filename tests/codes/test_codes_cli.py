@@ -130,6 +130,31 @@ def test_check_missing_file_and_unknown_column(
     capsys.readouterr()
 
 
+def test_check_citizen_ids_against_birth_date_and_sex_columns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "dan-cu.csv"
+    path.write_text(
+        "so,ngay_sinh,gioi_tinh\n049302012345,01/05/2002,Nữ\n049302012345,01/05/2001,Nữ\n"
+        "049302012345,2002,Nam\n049302012345,sometime,Nữ\n",
+        encoding="utf-8",
+    )
+    argv = ["codes", "check", str(path), "--column", "so", "--kind", "citizen"]
+    cross = ["--birth-date-column", "ngay_sinh", "--sex-column", "3", "--format", "json"]
+    assert main([*argv, *cross]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    found = [(i["code"], i["rule"], i["line"]) for i in lines if "code" in i]
+    assert found == [
+        ("code_citizen_mismatch", "birth_year", 3),
+        ("code_citizen_mismatch", "sex", 4),
+        ("code_citizen_field", "birth_date", 5),
+    ]
+    assert main([*argv]) == 0  # without the extra columns nothing is wrong
+    capsys.readouterr()
+    assert main(["codes", "check", str(path), "--column", "1", "--kind", "tax", *cross]) == 2
+    capsys.readouterr()
+
+
 def test_demo_runs_the_codes_step(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     out = capsys.readouterr().out

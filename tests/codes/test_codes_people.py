@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
 
 from qnegov._i18n import language
-from qnegov.codes import CitizenId, PhoneKind, PhoneNumber, Sex, TaxCode, tax_check_digit
+from qnegov.codes import (
+    CitizenId,
+    PhoneKind,
+    PhoneNumber,
+    Sex,
+    TaxCode,
+    read_birth,
+    tax_check_digit,
+)
 from qnegov.errors import InvalidCode
 
 # ---- identification numbers ----------------------------------------------------------------
@@ -55,6 +64,35 @@ def test_consistency_with_birth_date_and_sex() -> None:
     ]
     with language("vi"):
         assert "Nữ" in cid.check(sex=Sex.MALE)[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2002-05-01", date(2002, 5, 1)),
+        ("01/05/2002", date(2002, 5, 1)),
+        ("1/5/2002", date(2002, 5, 1)),
+        ("01.05.2002", date(2002, 5, 1)),
+        ("2002", 2002),
+        ("31/02/2002", None),
+        ("ngày 1", None),
+    ],
+)
+def test_birth_dates_as_records_write_them(text: str, expected: date | int | None) -> None:
+    assert read_birth(text) == expected
+
+
+def test_consistency_from_record_texts() -> None:
+    cid = CitizenId.parse("049302012345")  # female, born 2002
+    assert cid.check_fields(birth="01/05/2002", sex="nữ") == []
+    assert cid.check_fields(birth="2002", sex=unicodedata.normalize("NFD", "Nữ")) == []
+    assert [i.rule for i in cid.check_fields(birth="2001", sex="Nam")] == ["birth_year", "sex"]
+    unreadable = cid.check_fields(birth="hôm qua", sex="?")
+    assert [(i.code, i.severity.value, i.rule) for i in unreadable] == [
+        ("code_citizen_field", "warning", "birth_date"),
+        ("code_citizen_field", "warning", "sex"),
+    ]
+    assert cid.check_fields(birth="", sex=" ") == []
 
 
 def test_legacy_cmnd_is_recognised_leniently_only() -> None:

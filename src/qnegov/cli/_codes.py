@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.codes import KINDS, explain, read_code
+from qnegov.codes import KINDS, CitizenId, explain, read_code
 from qnegov.errors import InputError
 from qnegov.report import Report, Severity
 
@@ -92,6 +92,16 @@ def register(
         "--no-header", action="store_true", help=tr("the first row is data, not a header")
     )
     many.add_argument("--delimiter", default=",", help=tr("field delimiter (default: ,)"))
+    many.add_argument(
+        "--birth-date-column",
+        metavar="N",
+        help=tr("with --kind citizen: column of the birth date to check the number against"),
+    )
+    many.add_argument(
+        "--sex-column",
+        metavar="N",
+        help=tr("with --kind citizen: column of the sex (Nam/Nữ) to check the number against"),
+    )
     many.set_defaults(handler=run_check)
 
 
@@ -184,6 +194,14 @@ def _column_index(header: list[str] | None, column: str) -> int:
     raise InputError(tr("no column {column!r} in the CSV header", column=column))
 
 
+def _optional_index(header: list[str] | None, column: str | None) -> int | None:
+    return None if column is None else _column_index(header, column)
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
     path: Path = args.file
     try:
@@ -192,6 +210,11 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError(
             tr("cannot read {file}: {reason}", file=path, reason=err.strerror or err), file=path
         ) from None
+    cross = args.birth_date_column is not None or args.sex_column is not None
+    if cross and args.kind != "citizen":
+        handle.close()
+        ctx.warn(tr("--birth-date-column and --sex-column need --kind citizen"))
+        return 2
     report = Report(files=[str(path)], keep_issues=False)
     renderer = ctx.renderer()
     renderer.start()
@@ -200,14 +223,18 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
         rows = csv.reader(handle, delimiter=args.delimiter)
         header = None if args.no_header else next(rows, None)
         index = _column_index(header, args.column)
+        birth_at = _optional_index(header, args.birth_date_column)
+        sex_at = _optional_index(header, args.sex_column)
         for record, row in enumerate(rows):
-            cell = row[index].strip() if index < len(row) else ""
+            cell = _cell(row, index)
             if not cell:
                 continue
             checked += 1
-            _value, valid, issues = read_code(cell, args.kind, on=args.on)
-            if valid and all(i.severity is Severity.INFO for i in issues):
-                continue
+            value, _valid, issues = read_code(cell, args.kind, on=args.on)
+            if isinstance(value, CitizenId) and cross:
+                issues = issues + value.check_fields(
+                    birth=_cell(row, birth_at), sex=_cell(row, sex_at)
+                )
             for issue in issues:
                 if issue.severity is Severity.INFO:
                     continue
@@ -224,10 +251,11 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
 
 # ---- demo ------------------------------------------------------------------------------------
 
-_DEMO_CSV: Final = """ho_ten,so_dinh_danh,ma_so_thue
-Nguyễn Văn An,049090001234,0100109106
-Trần Thị Bình,49190012345,0301442379
-Lê Văn Cường,205123456,0100109107
+_DEMO_CSV: Final = """ho_ten,so_dinh_danh,ngay_sinh,gioi_tinh,ma_so_thue
+Nguyễn Văn An,049090001234,12/03/1990,Nam,0100109106
+Trần Thị Bình,49190012345,1990,Nữ,0301442379
+Lê Văn Cường,205123456,1985-07-01,Nam,0100109107
+Phạm Thị Dung,048301004321,05/11/2001,Nam,0400100457
 """
 
 
@@ -260,9 +288,16 @@ def step_codes(ctx: Context, workdir: Path) -> None:
         ctx.echo(f"  {value:<16} {found.kind:<9} {state:<10} {summary}")
     sample = workdir / "cong-dan.csv"
     sample.write_text(_DEMO_CSV, encoding="utf-8")
-    for column, kind, expected in (("so_dinh_danh", "citizen", 0), ("ma_so_thue", "tax", 1)):
+    for column, kind, expected in (("so_dinh_danh", "citizen", 1), ("ma_so_thue", "tax", 1)):
         args = argparse.Namespace(
-            file=sample, column=column, kind=kind, on=None, no_header=False, delimiter=","
+            file=sample,
+            column=column,
+            kind=kind,
+            on=None,
+            no_header=False,
+            delimiter=",",
+            birth_date_column="ngay_sinh" if kind == "citizen" else None,
+            sex_column="gioi_tinh" if kind == "citizen" else None,
         )
         ctx.echo(
             tr(

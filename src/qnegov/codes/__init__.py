@@ -9,7 +9,7 @@ Nothing here knows XML.
 
 from qnegov.codes._agency import LEVEL1_NAMES, SANDBOX_AGENCY_CODES, AgencyCode
 from qnegov.codes._base import CodeType, Lenient, nfc
-from qnegov.codes._citizen import CitizenId
+from qnegov.codes._citizen import CitizenId, read_birth
 from qnegov.codes._document import DocumentCode, DocumentId
 from qnegov.codes._enums import (
     AgencyScheme,
@@ -34,16 +34,11 @@ from qnegov.codes._units import (
 )
 
 __all__ = [
-    "CURRENT_FROM",
-    "KINDS",
-    "LEGACY_UNTIL",
-    "LEVEL1_NAMES",
-    "OLD_MOBILE_PREFIXES",
-    "SANDBOX_AGENCY_CODES",
     "AdministrativeUnit",
     "AgencyCode",
     "AgencyScheme",
     "BodyType",
+    "CURRENT_FROM",
     "CitizenId",
     "CodeType",
     "Confidentiality",
@@ -51,10 +46,15 @@ __all__ = [
     "DocumentId",
     "DocumentType",
     "Explanation",
+    "KINDS",
+    "LEGACY_UNTIL",
+    "LEVEL1_NAMES",
     "Lenient",
+    "OLD_MOBILE_PREFIXES",
     "PhoneKind",
     "PhoneNumber",
     "Priority",
+    "SANDBOX_AGENCY_CODES",
     "Sex",
     "SignerAuthority",
     "TaxCode",
@@ -64,6 +64,7 @@ __all__ = [
     "explain",
     "guess_kinds",
     "nfc",
+    "read_birth",
     "read_code",
     "tax_check_digit",
 ]

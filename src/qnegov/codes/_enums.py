@@ -9,6 +9,7 @@ what travels on the wire (an int for ``Priority``, the Decree 30 abbreviation fo
 from __future__ import annotations
 
 import enum
+import unicodedata
 from typing import Final, Self
 
 from qnegov._i18n import get_language
@@ -244,10 +245,20 @@ class Sex(_Labelled, enum.StrEnum):
     def _labels(cls) -> dict[object, tuple[str, str]]:
         return _SEX
 
+    @classmethod
+    def from_text(cls, text: str) -> Sex | None:
+        """Read "Nam"/"Nữ", "male"/"female" or "M"/"F" (any case, NFC or not); else ``None``."""
+        key = unicodedata.normalize("NFC", text).strip().casefold()
+        return _SEX_WORDS.get(key)
+
 
 _SEX: Final[dict[object, tuple[str, str]]] = {
     Sex.MALE: ("Nam", "Male"),
     Sex.FEMALE: ("Nữ", "Female"),
+}
+_SEX_WORDS: Final[dict[str, Sex]] = {
+    **dict.fromkeys(("nam", "male", "m"), Sex.MALE),
+    **dict.fromkeys(("nữ", "nu", "female", "f"), Sex.FEMALE),
 }
 
 
