@@ -160,3 +160,12 @@ def test_demo_runs_the_codes_step(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Thành phố Đà Nẵng" in out
     assert "code_check_digit" in out
+
+
+def test_ambiguous_ten_digits_name_the_other_valid_reading(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, data = _json(capsys, "0912345675")  # a mobile number, and also a valid tax code
+    assert (data["kind"], data["alternatives"]) == ("phone", ["tax"])
+    _, data = _json(capsys, "0912345675", "--kind", "tax")
+    assert (data["kind"], data["valid"], data["province_code"]) == ("tax", True, "09")
