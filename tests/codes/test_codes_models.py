@@ -117,3 +117,6 @@ def test_lenient_marker_accepts_repairable_input() -> None:
     assert got.unit.code == "04"
     with pytest.raises(ValidationError):
         Received.model_validate({"agency": "not a code", "unit": "04"})
+    schema = Received.model_json_schema()["properties"]["agency"]
+    assert schema["type"] == "string" and "pattern" not in schema
+    assert schema["description"] == AgencyCode.JSON_DESCRIPTION
