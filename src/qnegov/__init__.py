@@ -6,6 +6,16 @@ underscore is private and may change without notice.
 
 from qnegov._resources import schemas_dir
 from qnegov._version import __version__
+from qnegov.codes import (
+    AdministrativeUnit,
+    AgencyCode,
+    CitizenId,
+    DocumentCode,
+    DocumentId,
+    PhoneNumber,
+    Priority,
+    TaxCode,
+)
 from qnegov.errors import (
     AmbiguousSignature,
     AttachmentError,
@@ -44,10 +54,15 @@ from qnegov.signing import (
 )
 
 __all__ = [
+    "AdministrativeUnit",
+    "AgencyCode",
     "AmbiguousSignature",
     "AttachmentError",
     "AuthError",
     "CertificateExpired",
+    "CitizenId",
+    "DocumentCode",
+    "DocumentId",
     "ExchangeError",
     "InputError",
     "InvalidCode",
@@ -55,7 +70,9 @@ __all__ = [
     "KeyLoadError",
     "KeySigner",
     "PacketError",
+    "PhoneNumber",
     "PolicyViolation",
+    "Priority",
     "QnegovError",
     "RemoteError",
     "Report",
@@ -66,6 +83,7 @@ __all__ = [
     "SignatureMissing",
     "SignaturePolicy",
     "Signer",
+    "TaxCode",
     "TransportError",
     "TrustStore",
     "UnsafeXMLError",

@@ -6,6 +6,44 @@ in its own module here and re-exports them below.
 
 from __future__ import annotations
 
+from qnegov.testing.codes import (
+    administrative_units,
+    agency_codes,
+    citizen_ids,
+    confidentialities,
+    document_codes,
+    document_ids,
+    document_types,
+    near_miss_agency_codes,
+    near_miss_citizen_ids,
+    near_miss_document_codes,
+    near_miss_phone_numbers,
+    near_miss_tax_codes,
+    phone_numbers,
+    priorities,
+    signer_authorities,
+    tax_codes,
+)
 from qnegov.testing.signing import signable_packets, xml_documents, xml_text
 
-__all__: list[str] = ["signable_packets", "xml_documents", "xml_text"]
+__all__ = [
+    "administrative_units",
+    "agency_codes",
+    "citizen_ids",
+    "confidentialities",
+    "document_codes",
+    "document_ids",
+    "document_types",
+    "near_miss_agency_codes",
+    "near_miss_citizen_ids",
+    "near_miss_document_codes",
+    "near_miss_phone_numbers",
+    "near_miss_tax_codes",
+    "phone_numbers",
+    "priorities",
+    "signable_packets",
+    "signer_authorities",
+    "tax_codes",
+    "xml_documents",
+    "xml_text",
+]
