@@ -292,3 +292,31 @@ def test_qnegov_packet_signature_verifies_with_signxml(pki: PKI, packet: bytes) 
         expect_config=SignatureConfiguration(require_x509=True),
     )
     assert b"MessageHeader" in etree.tostring(result.signed_xml)
+
+
+def test_python_xmlsec_verifies_qnegov_signatures_over_generated_documents(
+    xmlsec: ModuleType, pki: PKI
+) -> None:
+    """Any document, exclusive or inclusive C14N: libxmlsec1 agrees with our canonical bytes."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from qnegov.signing import C14NMethod
+    from qnegov.testing import signable_packets, xml_documents
+
+    inclusive = SignaturePolicy(name="inclusive", sign_c14n=C14NMethod.C14N_10)
+    key = xmlsec.Key.from_memory(
+        pki.pem(pki.rsa.certificate), xmlsec.constants.KeyDataFormatCertPem
+    )
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        doc=st.one_of(xml_documents(), signable_packets()),
+        policy=st.sampled_from([STRICT, inclusive]),
+    )
+    def check(doc: bytes, policy: SignaturePolicy) -> None:
+        ctx = xmlsec.SignatureContext()
+        ctx.key = key
+        ctx.verify(_sig(_xml.parse(sign(doc, pki.rsa, policy=policy)).getroot()))
+
+    check()
