@@ -320,3 +320,35 @@ def test_python_xmlsec_verifies_qnegov_signatures_over_generated_documents(
         ctx.verify(_sig(_xml.parse(sign(doc, pki.rsa, policy=policy)).getroot()))
 
     check()
+
+
+def test_qnegov_verifies_python_xmlsec_signatures_over_generated_documents(
+    xmlsec: ModuleType, pki: PKI
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from qnegov.testing import signable_packets, xml_documents
+
+    x = xmlsec
+    c14n_choices = [x.Transform.EXCL_C14N, x.Transform.C14N]
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(doc=st.one_of(xml_documents(), signable_packets()), c14n=st.sampled_from(c14n_choices))
+    def check(doc: bytes, c14n: object) -> None:
+        tree = _xml.parse(doc)
+        template = x.template.create(tree.getroot(), c14n, x.Transform.RSA_SHA256)
+        tree.getroot().append(template)
+        ref = x.template.add_reference(template, x.Transform.SHA256, uri="")
+        x.template.add_transform(ref, x.Transform.ENVELOPED)
+        x.template.add_transform(ref, c14n)
+        x.template.add_x509_data(x.template.ensure_key_info(template))
+        key = x.Key.from_memory(_key_pem(pki), x.constants.KeyDataFormatPem)
+        key.load_cert_from_memory(pki.pem(pki.rsa.certificate), x.constants.KeyDataFormatPem)
+        ctx = x.SignatureContext()
+        ctx.key = key
+        ctx.sign(template)
+        signed = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+        assert verify(signed, trust=pki.trust).certificate == pki.rsa.certificate
+
+    check()
