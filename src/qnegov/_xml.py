@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import inspect
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from os import PathLike, fspath
 from pathlib import Path
@@ -294,8 +295,11 @@ def _refuse_doctype(text: str, start: int, label: str) -> None:
     )
 
 
-def _new_parser(forced: str | None, target: object | None = None) -> etree.XMLParser:
+def _new_parser(
+    forced: str | None, target: object | None = None, *, recover: bool = False
+) -> etree.XMLParser:
     return etree.XMLParser(
+        recover=recover,
         resolve_entities=False,
         load_dtd=False,
         dtd_validation=False,
@@ -408,24 +412,111 @@ def parse_with_target(
     name: str | None = None,
     limits: XMLLimits = DEFAULT_LIMITS,
     chunk_size: int = 1 << 16,
+    track_lines: bool = False,
+    recover: bool = False,
+    on_recovered: Callable[[int, int, str], None] | None = None,
 ) -> Any:
     """Feed the document to an lxml parser *target* (``start``/``end``/``data``/``close``).
 
     Text arrives in pieces through ``target.data``, so a target can stream a 200 MB base64 text
     node to disk without the tree's 10 MB text bound ever being reached; depth is still bounded.
     Returns whatever ``target.close()`` returns.
+
+    ``track_lines``: targets get no source positions from lxml, so the feeder tells them: it
+    feeds from one ``<`` to the next (long base64 text still goes in ``chunk_size`` pieces) and
+    sets ``target.line`` to the line where each piece starts, which is the line of its tag.
+
+    ``recover``: let libxml2 repair malformed markup (mismatched or unclosed tags) instead of
+    stopping; repairs libxml2 logs are passed to ``on_recovered(line, column, message)`` (in
+    target mode libxml2 logs none, so callers should keep the error of a first, strict pass).
+    Entities, DTDs, network access and the depth bound are refused exactly as without it.
+
+    libxml2 does not apply its depth bound to parser targets, so the target is wrapped in a
+    counter that raises :class:`UnsafeXMLError` past ``limits.max_depth``.
     """
     stream, label, prolog, raw = _prepare(source, name, limits)
-    parser = _new_parser(prolog.encoding, target=target)
+    parser = _new_parser(
+        prolog.encoding, target=_DepthBound(target, limits.max_depth, label), recover=recover
+    )
     try:
-        while chunk := stream.read(chunk_size):
-            parser.feed(chunk)
-        return parser.close()
+        if track_lines:
+            _feed_by_lines(stream, parser, target, chunk_size)
+        else:
+            while chunk := stream.read(chunk_size):
+                parser.feed(chunk)
+        result = parser.close()
     except etree.XMLSyntaxError as exc:
         raise _translate(exc, label) from None
     finally:
         if raw is not source:
             raw.close()
+    if recover:
+        _report_recovered(parser, label, on_recovered)
+    return result
+
+
+class _DepthBound:
+    """Forwards every target callback, counting open elements (libxml2 does not, for targets)."""
+
+    def __init__(self, target: Any, max_depth: int, label: str) -> None:
+        self._target = target
+        self._max = max_depth
+        self._label = label
+        self._depth = 0
+        self._start = target.start
+        self._end = target.end
+        try:
+            self._wants_nsmap = len(inspect.signature(target.start).parameters) >= 3
+        except (TypeError, ValueError):
+            self._wants_nsmap = False
+
+    def start(self, tag: str, attrib: Any, nsmap: Any = None) -> Any:
+        self._depth += 1
+        if self._depth > self._max:
+            raise UnsafeXMLError(
+                tr("nesting deeper than {limit} elements is refused", limit=self._max),
+                construct="nesting depth", file=self._label,
+                line=getattr(self._target, "line", None),
+            )
+        if self._wants_nsmap:
+            return self._start(tag, attrib, nsmap)
+        return self._start(tag, attrib)
+
+    def end(self, tag: str) -> Any:
+        self._depth -= 1
+        return self._end(tag)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+def _feed_by_lines(stream: IO[bytes], parser: etree.XMLParser, target: Any, size: int) -> None:
+    """Feed from one ``<`` to the next, so each tag's events fire while its own line is set."""
+    line = 1
+    while chunk := stream.read(size):
+        pos, end = 0, len(chunk)
+        while pos < end:
+            lt = chunk.find(b"<", pos + 1)
+            stop = end if lt < 0 else lt
+            target.line = line
+            parser.feed(chunk[pos:stop])
+            line += chunk.count(b"\n", pos, stop)
+            pos = stop
+
+
+def _report_recovered(
+    parser: etree.XMLParser, label: str, on_recovered: Callable[[int, int, str], None] | None
+) -> None:
+    """Refuse what recovery must not hide (depth, size); hand every other repair to the caller."""
+    for entry in parser.error_log:
+        message = str(entry.message).strip()
+        if _DEPTH.search(message) or _HUGE.search(message):
+            raise UnsafeXMLError(
+                tr("size limit exceeded: {detail}", detail=message),
+                construct="size limit", file=label, line=entry.line, column=entry.column,
+            )
+        if on_recovered is not None and entry.level >= etree.ErrorLevels.ERROR:
+            on_recovered(entry.line, entry.column, message)
 
 
 def load_xsd(path: str | PathLike[str]) -> etree.XMLSchema:
