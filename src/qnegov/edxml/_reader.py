@@ -62,7 +62,7 @@ from qnegov.errors import (
 )
 from qnegov.report import Issue, Severity
 
-__all__ = ["read"]
+__all__ = ["read", "read_packet"]
 
 _T = TypeVar("_T")
 
@@ -83,12 +83,8 @@ def read(
     raises :class:`~qnegov.errors.ZipBombError`; a file that is no edXML packet raises
     :class:`~qnegov.errors.PacketError`.
     """
-    label = _xml.source_name(source, name)
-    folder = None if attachment_dir is None else Path(attachment_dir)
-    reading = _Reading(label, strict, folder, limits)
-    root = reading.collect(source, name)
-    packet = reading.interpret(root)
-    issues = tuple(reading.issues)
+    packet, _root, issues = read_packet(
+        source, strict=strict, name=name, attachment_dir=attachment_dir, limits=limits)
     if strict:
         blocking = [i for i in issues if i.severity.blocks]
         if blocking:
@@ -96,9 +92,27 @@ def read(
             raise NonConformingPacket(
                 tr("packet does not conform ({count} errors); first: {message}",
                    count=len(blocking), message=first.message),
-                issues=issues, file=label, line=first.line,
+                issues=issues, file=first.file, line=first.line,
             )
-    return packet.model_copy(update={"issues": issues})
+    return packet
+
+
+def read_packet(
+    source: _xml.Source,
+    *,
+    strict: bool,
+    name: str | None = None,
+    attachment_dir: str | Path | None = None,
+    limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+) -> tuple[Packet, Node, tuple[Issue, ...]]:
+    """Read without raising for deviations: (packet with issues, node tree, issues)."""
+    label = _xml.source_name(source, name)
+    folder = None if attachment_dir is None else Path(attachment_dir)
+    reading = _Reading(label, strict, folder, limits)
+    root = reading.collect(source, name)
+    packet = reading.interpret(root)
+    issues = tuple(reading.issues)
+    return packet.model_copy(update={"issues": issues}), root, issues
 
 
 @dataclass
