@@ -29,7 +29,7 @@ def _initial() -> str:
     return value if value in LANGUAGES else "en"
 
 
-_current: ContextVar[str] = ContextVar("qnegov_lang", default=_initial())
+_current: ContextVar[str] = ContextVar("qnegov_lang", default=_initial())  # noqa: B039 (a str)
 
 
 def get_language() -> str:

@@ -126,7 +126,7 @@ class XMLError(QnegovError, ValueError):
 
 
 class XMLSyntaxError(XMLError):
-    """Malformed XML: truncated, empty, not XML at all, or bytes that break the declared encoding."""
+    """Malformed XML: truncated, empty, not XML, or bytes that break the declared encoding."""
 
     code = "xml_syntax"
 

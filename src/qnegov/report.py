@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final
 
 from qnegov._i18n import tr
-from qnegov.errors import QnegovError, UnsafeXMLError, XMLError
+from qnegov.errors import QnegovError, XMLError
 
 __all__ = [
     "Issue",
@@ -72,7 +72,7 @@ _REGISTRY: dict[str, IssueCode] = {}
 
 
 def issue_code(code: str, summary: str, *, area: str) -> str:
-    """Register ``code`` (idempotent for an identical summary) and return it for use as a constant."""
+    """Register ``code`` (idempotent for the same summary) and return it, to use as a constant."""
     known = _REGISTRY.get(code)
     if known is not None and (known.summary, known.area) != (summary, area):
         raise ValueError(f"issue code {code!r} registered twice with different meanings")
@@ -87,7 +87,8 @@ def registered_issue_codes() -> dict[str, IssueCode]:
 
 XML_SYNTAX = issue_code("xml_syntax", "The file is not well-formed XML.", area="xml")
 UNSAFE_XML = issue_code(
-    "unsafe_xml", "The file holds a hostile construct (DTD, entity, excessive depth or size).",
+    "unsafe_xml",
+    "The file holds a hostile construct (DTD, entity, excessive depth or size).",
     area="xml",
 )
 UNREADABLE_INPUT = issue_code("unreadable_input", "The file could not be read.", area="xml")
@@ -126,7 +127,6 @@ def issue_from_error(error: QnegovError, *, file: str | None = None) -> Issue:
     XML and input errors are ``fatal`` (exit code 3); any other error is an ordinary ``error``.
     """
     fatal = isinstance(error, XMLError | OSError)
-    rule = error.construct if isinstance(error, UnsafeXMLError) else None
     return Issue(
         code=error.code,
         severity=Severity.FATAL if fatal else Severity.ERROR,
@@ -134,7 +134,6 @@ def issue_from_error(error: QnegovError, *, file: str | None = None) -> Issue:
         file=error.file or file,
         line=error.line,
         column=error.column,
-        rule=rule,
     )
 
 

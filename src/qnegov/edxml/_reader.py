@@ -140,7 +140,7 @@ class _Reading:
             self._recovered(exc.line or 0, exc.column or 0, exc.message)
             collector = Collector(self._decode)
             _xml.parse_with_target(source, collector, name=name, track_lines=True,
-                                   recover=True, on_recovered=self._recovered)
+                                   recover=True)
         root = collector.root
         if root is None or root.name != "edXML" or root.ns != NS:
             what = "nothing" if root is None else f"{{{root.ns or ''}}}{root.name}"

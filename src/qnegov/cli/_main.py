@@ -1,0 +1,130 @@
+"""Argument parsing, global options, dispatch and the exit-code contract of ``qnegov``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Final
+
+from qnegov._i18n import LANGUAGES, get_language, set_language, tr
+from qnegov._render import FORMATS
+from qnegov._version import __version__
+from qnegov.cli._context import Context
+from qnegov.errors import QnegovError
+
+__all__ = ["COMMAND_MODULES", "build_parser", "main"]
+
+COMMAND_MODULES: Final = [
+    "qnegov.cli._validate",
+    "qnegov.cli._demo",
+]
+"""Each module defines ``register(sub, common)``; order is the order of ``--help``."""
+
+EXIT_OK: Final = 0
+EXIT_INVALID: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_UNREADABLE: Final = 3
+
+
+def _epilog() -> str:
+    return tr(
+        "exit codes: 0 ok, 1 invalid input found, 2 usage error, 3 unreadable or unsafe input.\n"
+        "Global options (--format, --lang, --quiet) may come before or after the command.\n"
+        "QNEGOV_LANG=vi selects Vietnamese messages."
+    )
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The global options; on subcommands their defaults are suppressed so either place wins."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group(tr("global options"))
+    group.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=default("text"),
+        help=tr("output format (default: text)"),
+    )
+    group.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=default(get_language()),
+        help=tr("message language (default: $QNEGOV_LANG or en)"),
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default(False),
+        help=tr("print only problems, no progress or notes"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every command module registered."""
+    parser = argparse.ArgumentParser(
+        prog="qnegov",
+        description=tr(
+            "E-government interoperability tools for Vietnamese provinces: national codes, "
+            "edXML packets (QCVN 102:2016), XML signatures, bulk validation, document exchange."
+        ),
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"qnegov {__version__}")
+    _add_globals(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_globals(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=tr("commands"))
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def _language_from(argv: Sequence[str]) -> str | None:
+    """``--lang`` must be known before help texts are built, so look for it early."""
+    for n, arg in enumerate(argv):
+        if arg == "--lang" and n + 1 < len(argv):
+            return argv[n + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``qnegov`` with ``argv`` (default: the process arguments); return the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    early = _language_from(args_list)
+    if early in LANGUAGES:
+        set_language(early)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    set_language(args.lang)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    ctx = Context(
+        fmt=args.format,
+        lang=args.lang,
+        quiet=args.quiet,
+        out=sys.stdout,
+        err=sys.stderr,
+        tty=sys.stderr.isatty() and os.environ.get("TERM") != "dumb",
+    )
+    try:
+        code: int = args.handler(args, ctx)
+    except QnegovError as exc:
+        sys.stderr.write(tr("qnegov: error: {error}", error=exc) + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(tr("qnegov: interrupted") + "\n")
+        return 130
+    except BrokenPipeError:  # `qnegov ... | head` is normal use
+        sys.stderr.close()
+        return EXIT_OK
+    return code

@@ -1,0 +1,59 @@
+"""``qnegov validate FILE...``: safety and well-formedness of every file, through one report.
+
+Each file is opened through the safe parser only; a file that cannot be read safely is a
+``fatal`` issue (exit code 3) and the other files are still checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from qnegov import _xml
+from qnegov._i18n import tr
+from qnegov.cli._context import Context
+from qnegov.errors import QnegovError
+from qnegov.report import Report, issue_from_error
+
+__all__ = ["register", "validate_files"]
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    parser = sub.add_parser(
+        "validate",
+        parents=[common],
+        help=tr("check XML files: safety, well-formedness, and their format's rules"),
+        description=tr(
+            "Check each FILE: it must be safe (no DTD, entities, excessive depth or size) and "
+            "well-formed XML."
+        ),
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help=tr("files to check"))
+    parser.set_defaults(handler=run)
+
+
+def _check_wellformed(path: Path, report: Report) -> None:
+    """Stream the file once through the safe iterparse, keeping no tree."""
+    for _event, element in _xml.iterparse(path, events=("end",)):
+        element.clear(keep_tail=False)
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+
+
+def validate_files(paths: list[Path], report: Report) -> None:
+    """Check every path into ``report``; reading errors become fatal issues, not exceptions."""
+    for path in paths:
+        name = str(path)
+        report.files.append(name)
+        try:
+            _check_wellformed(path, report)
+        except QnegovError as exc:
+            report.add(issue_from_error(exc, file=name))
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    report = Report()
+    validate_files(args.files, report)
+    return ctx.emit_report(report.finish())
