@@ -1,6 +1,108 @@
-"""edXML packets (QCVN 102:2016): models, reader, builder, validator, attachments."""
+"""edXML packets (QCVN 102:2016): models, reader, builder, validator, attachments.
 
-from qnegov.edxml._models import *  # noqa: F403
-from qnegov.edxml._reader import read
+Read what peers really send (:func:`read`, lenient by default, every deviation an ``Issue``),
+write what peers accept (:func:`build` / :func:`write`), and check a packet in full
+(:func:`validate`). Attachments stream: a 200 MB file never sits in memory.
+"""
+
+from qnegov.edxml._attachments import DEFAULT_ATTACHMENT_LIMITS, AttachmentLimits
 from qnegov.edxml._builder import build, write
+from qnegov.edxml._helpers import (
+    accepted,
+    arrived,
+    assigning,
+    change_accepted,
+    change_refused,
+    finished,
+    manifest_for,
+    new_document,
+    processing,
+    rejected,
+    replace_document,
+    response_for,
+    revocation_requested,
+    revoke_document,
+    status_packet,
+    update_document,
+)
+from qnegov.edxml._models import (
+    Attachment,
+    Business,
+    BusinessDocType,
+    BusinessDocumentInfo,
+    DocumentCode,
+    DocumentType,
+    Envelope,
+    ManifestReference,
+    MessageHeader,
+    Organization,
+    OtherInfo,
+    Packet,
+    PromulgationInfo,
+    Receiver,
+    ReplacementInfo,
+    ResponseFor,
+    SignatureInfo,
+    SignerInfo,
+    StaffInfo,
+    StatusCode,
+    StatusPacket,
+    SteeringType,
+    TraceHeader,
+    make_document_id,
+)
+from qnegov.edxml._payload import Payload
+from qnegov.edxml._reader import read
+from qnegov.edxml._tree import NS
 from qnegov.edxml._validate import validate
+
+__all__ = [
+    "DEFAULT_ATTACHMENT_LIMITS",
+    "NS",
+    "Attachment",
+    "AttachmentLimits",
+    "Business",
+    "BusinessDocType",
+    "BusinessDocumentInfo",
+    "DocumentCode",
+    "DocumentType",
+    "Envelope",
+    "ManifestReference",
+    "MessageHeader",
+    "Organization",
+    "OtherInfo",
+    "Packet",
+    "Payload",
+    "PromulgationInfo",
+    "Receiver",
+    "ReplacementInfo",
+    "ResponseFor",
+    "SignatureInfo",
+    "SignerInfo",
+    "StaffInfo",
+    "StatusCode",
+    "StatusPacket",
+    "SteeringType",
+    "TraceHeader",
+    "accepted",
+    "arrived",
+    "assigning",
+    "build",
+    "change_accepted",
+    "change_refused",
+    "finished",
+    "make_document_id",
+    "manifest_for",
+    "new_document",
+    "processing",
+    "read",
+    "rejected",
+    "replace_document",
+    "response_for",
+    "revocation_requested",
+    "revoke_document",
+    "status_packet",
+    "update_document",
+    "validate",
+    "write",
+]
