@@ -8,6 +8,7 @@ compiled XSD of the packet's kind and level, then cross-field rules run on the m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Final
 
@@ -65,7 +66,7 @@ def validate(
     for issue in _schema_issues(root, kind, "strict" if strict else "compat", label):
         if issue.line not in seen_lines:
             report.add(issue)
-    report.extend(check_rules(packet, label, strict))
+    report.extend(check_rules(packet, label, strict, root))
     return report.finish()
 
 
@@ -106,19 +107,28 @@ def _tag(node: Node) -> str:
     return f"{{{node.ns}}}{node.name}" if node.ns else node.name
 
 
-def check_rules(packet: Packet, label: str | None = None, strict: bool = False) -> list[Issue]:
-    """The rules an XSD cannot express (manifest vs attachments, DocumentId, business, trace)."""
+def check_rules(
+    packet: Packet, label: str | None = None, strict: bool = False, root: Node | None = None
+) -> list[Issue]:
+    """The rules an XSD cannot express (manifest vs attachments, DocumentId, business, trace).
+
+    With the reader's node tree (``root``) each issue is located at the element it is about.
+    """
     found: list[Issue] = []
 
-    def add(code: str, message: str) -> None:
+    def add(code: str, message: str, *where: str) -> None:
+        node = _locate(root, where) if root is not None and where else None
         found.append(Issue(code=code, severity=codes.escalate(codes.BASE_SEVERITY[code], strict),
-                           message=message, file=label, rule=code))
+                           message=message, file=label, rule=code,
+                           line=None if node is None else node.line,
+                           path=None if node is None else node.path))
 
     traces = packet.traces
     for before, after in zip(traces, traces[1:], strict=False):
         if after.timestamp < before.timestamp:
             add(codes.TRACE_ORDER, tr("trace at {organ} ({when}) is earlier than the hop before",
-                                      organ=after.organ_id, when=after.timestamp))
+                                      organ=after.organ_id, when=after.timestamp),
+                "TraceHeaderList", "TraceHeader")
     if not isinstance(packet, Envelope):
         return found
     _manifest_rules(packet, add)
@@ -134,7 +144,8 @@ def check_rules(packet: Packet, label: str | None = None, strict: bool = False) 
             if want and got != want:
                 add(codes.DOCUMENT_ID_MISMATCH, tr(
                     "DocumentId {value!r} says {got} where {what} is {want}",
-                    value=header.document_id, got=got, what=what, want=want))
+                    value=header.document_id, got=got, what=what, want=want),
+                    "MessageHeader", "DocumentId")
     business = packet.business
     if business is not None and business.doc_type is not BusinessDocType.NEW:
         named = business.document_id or (
@@ -142,20 +153,36 @@ def check_rules(packet: Packet, label: str | None = None, strict: bool = False) 
         if not named:
             add(codes.BUSINESS_REFERENCE, tr(
                 "BussinessDocType {kind} ({name}) does not name the DocumentId it acts on",
-                kind=int(business.doc_type), name=business.doc_type.name.lower()))
+                kind=int(business.doc_type), name=business.doc_type.name.lower()),
+                "TraceHeaderList", "Bussiness")
     return found
 
 
-def _manifest_rules(packet: Envelope, add: object) -> None:
-    assert callable(add)
+def _locate(root: Node, names: tuple[str, ...]) -> Node | None:
+    """The first element whose name and ancestors' names end with ``names``."""
+    for node in root.walk():
+        chain: list[str] = []
+        step: Node | None = node
+        while step is not None and len(chain) < len(names):
+            chain.append(step.name)
+            step = step.parent
+        if tuple(reversed(chain)) == names:
+            return node
+    return None
+
+
+def _manifest_rules(packet: Envelope, add: Callable[..., None]) -> None:
     refs = [r.content_id for r in packet.manifest]
     atts = [a.content_id for a in packet.attachments]
     for cid in sorted({c for c in refs if refs.count(c) > 1}):
-        add(codes.MANIFEST, tr("manifest lists content id {cid} more than once", cid=cid))
+        add(codes.MANIFEST, tr("manifest lists content id {cid} more than once", cid=cid),
+            "edXMLManifest", "Reference")
     for cid in sorted(set(refs) - set(atts)):
-        add(codes.MANIFEST, tr("manifest lists {cid} but no attachment carries it", cid=cid))
+        add(codes.MANIFEST, tr("manifest lists {cid} but no attachment carries it", cid=cid),
+            "edXMLManifest", "Reference")
     for cid in sorted(set(atts) - set(refs)):
-        add(codes.MANIFEST, tr("attachment {cid} is missing from the manifest", cid=cid))
+        add(codes.MANIFEST, tr("attachment {cid} is missing from the manifest", cid=cid),
+            "AttachmentEncoded", "Attachment")
     by_id = {r.content_id: r for r in packet.manifest}
     for att in packet.attachments:
         declared = [t for t in (att.content_type,
