@@ -33,17 +33,23 @@ from qnegov.edxml import (
 from qnegov.errors import ZipBombError
 
 HEADER = MessageHeader(
-    from_=Organization(organ_id="000.00.00.H47"), to=(Organization(organ_id="000.00.00.G22"),),
+    from_=Organization(organ_id="000.00.00.H47"),
+    to=(Organization(organ_id="000.00.00.G22"),),
     code=DocumentCode(number="7", notation="UBND"),
-    promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)), subject="Thử",
-    document_type=DocumentType(type_name="Công văn"), signer_info=SignerInfo(full_name="A"),
-    other_info=OtherInfo(priority=0), steering_type=1)
+    promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
+    subject="Thử",
+    document_type=DocumentType(type_name="Công văn"),
+    signer_info=SignerInfo(full_name="A"),
+    other_info=OtherInfo(priority=0),
+    steering_type=1,
+)
 
 
 def _with_transfer(encoded: bytes) -> bytes:
     """A packet whose one attachment carries ``encoded`` as its base64 text."""
-    env = new_document(HEADER, [Attachment(content_id="a", name="f.pdf",
-                                           payload=Payload.from_bytes(b"x"))])
+    env = new_document(
+        HEADER, [Attachment(content_id="a", name="f.pdf", payload=Payload.from_bytes(b"x"))]
+    )
     data = build(env)
     start = data.index(b'QCVN_102_2016">', data.index(b"<edXML:ContentTransferEncoded")) + 15
     end = data.index(b"</edXML:ContentTransferEncoded>")
@@ -59,12 +65,20 @@ def _zip(members: dict[str, bytes], level: int = 9) -> bytes:
 
 
 def test_each_file_is_zipped_then_base64_encoded_with_a_cid() -> None:
-    data = build(new_document(HEADER, [Attachment(content_id="q1", name="QD 12.pdf",
-                                                  payload=Payload.from_bytes(b"%PDF-1.7 x"))]))
+    data = build(
+        new_document(
+            HEADER,
+            [
+                Attachment(
+                    content_id="q1", name="QD 12.pdf", payload=Payload.from_bytes(b"%PDF-1.7 x")
+                )
+            ],
+        )
+    )
     assert b"<ContentId>cid:q1</ContentId>" in data
     assert b"<edXML:ContentId>cid:q1</edXML:ContentId>" in data  # the manifest
     start = data.index(b'QCVN_102_2016">', data.index(b"<edXML:ContentTransferEncoded")) + 15
-    raw = base64.b64decode(data[start:data.index(b"</edXML:ContentTransferEncoded>")])
+    raw = base64.b64decode(data[start : data.index(b"</edXML:ContentTransferEncoded>")])
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         assert archive.namelist() == ["q1.pdf"]
         assert archive.read("q1.pdf") == b"%PDF-1.7 x"
@@ -93,7 +107,7 @@ def test_a_zip_header_that_understates_the_size_is_damaged_not_inflated() -> Non
     lying = bytearray(honest)
     for header, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
         at = lying.index(header)
-        lying[at + offset:at + offset + 4] = (1000).to_bytes(4, "little")
+        lying[at + offset : at + offset + 4] = (1000).to_bytes(4, "little")
     env = read(_with_transfer(base64.b64encode(bytes(lying))), limits=limits)
     assert [i.code for i in env.issues] == ["edxml_attachment_damaged"]  # CRC mismatch
 
@@ -124,8 +138,10 @@ def test_base64_split_anywhere_with_line_breaks_decodes() -> None:
 
 def test_large_attachments_decode_to_files_in_the_given_folder(tmp_path: Path) -> None:
     content = random.Random(4).randbytes(3 << 20)  # 3 MB that does not compress
-    env = new_document(HEADER, [Attachment(content_id="b", name="../../evil.bin",
-                                           payload=Payload.from_bytes(content))])
+    env = new_document(
+        HEADER,
+        [Attachment(content_id="b", name="../../evil.bin", payload=Payload.from_bytes(content))],
+    )
     packet = tmp_path / "p.edxml"
     write(env, packet)
     out = tmp_path / "out"
@@ -139,9 +155,15 @@ def test_large_attachments_decode_to_files_in_the_given_folder(tmp_path: Path) -
 
 def test_large_attachments_without_a_folder_go_to_owned_temporary_files() -> None:
     content = b"z" * (2 << 20)
-    env = read(build(new_document(HEADER, [Attachment(
-        content_id="c", name="c.txt", payload=Payload.from_bytes(content))])),
-        limits=AttachmentLimits(max_ratio=10_000))
+    env = read(
+        build(
+            new_document(
+                HEADER,
+                [Attachment(content_id="c", name="c.txt", payload=Payload.from_bytes(content))],
+            )
+        ),
+        limits=AttachmentLimits(max_ratio=10_000),
+    )
     assert isinstance(env, Envelope)
     path = env.attachments[0].payload.path
     assert path is not None and path.read_bytes() == content
@@ -171,5 +193,4 @@ def test_parse_with_target_streams_a_text_node_far_above_the_tree_bound() -> Non
 
     text = b"QUFB" * (4 << 20)  # 16 MB in one text node (the tree form refuses > 10 MB)
     assert _xml.parse_with_target(b"<a>" + text + b"</a>", Counter()) == len(text)
-    assert _xml.parse_with_target(b"<a>" + text + b"</a>", Counter(), track_lines=True) == \
-        len(text)
+    assert _xml.parse_with_target(b"<a>" + text + b"</a>", Counter(), track_lines=True) == len(text)

@@ -26,8 +26,9 @@ DESCRIPTION = {
 }
 
 
-def test_validate_recognises_edxml_and_reports_its_issues(capsys: pytest.CaptureFixture[str]
-                                                          ) -> None:
+def test_validate_recognises_edxml_and_reports_its_issues(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = main(["validate", "--format", "json", str(CORPUS / "edoc_revocation.edxml")])
     out = capsys.readouterr().out
     assert code == 1
@@ -42,8 +43,9 @@ def test_validate_strict_turns_warnings_into_errors(capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.parametrize("fmt", ["junit", "sarif"])
-def test_validate_renders_edxml_issues_in_every_format(fmt: str,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_renders_edxml_issues_in_every_format(
+    fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["validate", "--format", fmt, str(CORPUS / "edoc_new.edxml")]) == 0
     assert "edxml_code_number" in capsys.readouterr().out
 
@@ -54,16 +56,20 @@ def test_inspect_summarises_in_text_and_json(capsys: pytest.CaptureFixture[str])
     assert "status:      06" in text and "signature:   absent" in text
     assert main(["inspect", "--format", "json", str(CORPUS / "edoc_update.edxml")]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["business"] == {"type": 2, "name": "update",
-                                "document_id": "000.00.00.G22,2014/02/30,7806/VPCP-TTĐT"}
+    assert data["business"] == {
+        "type": 2,
+        "name": "update",
+        "document_id": "000.00.00.G22,2014/02/30,7806/VPCP-TTĐT",
+    }
     assert data["attachments"][0]["size"] == 388347
     assert data["signature"]["namespaced"] is False
     assert data["to"] == ["000.00.00.H41", "000.00.00.H14", "000.00.00.G17"]
 
 
 @pytest.mark.parametrize("suffix", [".json", ".yaml"])
-def test_build_from_a_description_with_attachments(tmp_path: Path, suffix: str,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_from_a_description_with_attachments(
+    tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     if suffix == ".yaml":
         yaml = pytest.importorskip("yaml")  # the optional 'yaml' extra
         text = yaml.safe_dump(DESCRIPTION, allow_unicode=True)
@@ -83,19 +89,20 @@ def test_build_from_a_description_with_attachments(tmp_path: Path, suffix: str,
     capsys.readouterr()
 
 
-def test_build_refuses_an_invalid_description(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_refuses_an_invalid_description(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "bad.json"
     source.write_text('{"header": {"subject": "no sender"}}', encoding="utf-8")
     assert main(["build", "--from", str(source), "-o", str(tmp_path / "x.edxml")]) == 1
     assert "not valid" in capsys.readouterr().err
 
 
-def test_attachments_extract_writes_the_decoded_files(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_attachments_extract_writes_the_decoded_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "files"
-    assert main(["attachments", "extract", str(CORPUS / "edoc_new.edxml"), "-o",
-                 str(folder)]) == 0
+    assert main(["attachments", "extract", str(CORPUS / "edoc_new.edxml"), "-o", str(folder)]) == 0
     (written,) = folder.iterdir()
     assert written.name == "1896_QD-TTg_m_294779.doc"
     assert written.stat().st_size == 388347

@@ -11,7 +11,7 @@ from qnegov.errors import NonConformingPacket, XMLSyntaxError
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "qcvn102"
 
-W, E, I = "warning", "error", "info"
+W, E, INFO = "warning", "error", "info"
 SIG = "edxml_signature_namespace"
 DOCID = "edxml_document_id"
 MISMATCH = "edxml_document_id_mismatch"
@@ -30,8 +30,12 @@ READ: dict[str, list[tuple[str, str, int]]] = {
         ("edxml_misplaced_element", E, 115),
         ("edxml_misplaced_element", E, 126),
     ],
-    "edoc_new.edxml": [("edxml_agency_code", W, 18), ("edxml_code_number", W, 29),
-                       (DOCID, W, 72), (SIG, W, 84)],
+    "edoc_new.edxml": [
+        ("edxml_agency_code", W, 18),
+        ("edxml_code_number", W, 29),
+        (DOCID, W, 72),
+        (SIG, W, 84),
+    ],
     "edoc_replacement.edxml": [(SIG, W, 118)],
     "edoc_revocation.edxml": [(SIG, W, 108)],
     "edoc_update.edxml": [(DOCID, W, 91), (SIG, W, 117)],
@@ -56,7 +60,7 @@ STATUS = {
     "status_change-rejection_16.edxml": StatusCode.CHANGE_REFUSED,
 }
 for _name in STATUS:
-    READ[_name] = [("edxml_status_in_message_header", I, 5)]
+    READ[_name] = [("edxml_status_in_message_header", INFO, 5)]
 
 
 def _found(issues: object) -> list[tuple[str, str, int | None]]:
@@ -94,7 +98,8 @@ def test_strict_mode_turns_every_deviation_into_an_error(name: str) -> None:
     else:
         assert _found(read(CORPUS / name, strict=True).issues) == expected
     assert _found(validate(CORPUS / name, strict=True).issues) == _strict(
-        READ[name] + RULES.get(name, []))
+        READ[name] + RULES.get(name, [])
+    )
 
 
 def test_strict_mode_refuses_the_malformed_packet_at_the_unclosed_from() -> None:
@@ -104,7 +109,8 @@ def test_strict_mode_refuses_the_malformed_packet_at_the_unclosed_from() -> None
     assert "From line 7" in caught.value.message
     report = validate(CORPUS / "edoc.edxml", strict=True)
     assert [(i.code, i.severity.value, i.line) for i in report.issues] == [
-        ("xml_syntax", "fatal", 74)]
+        ("xml_syntax", "fatal", 74)
+    ]
     assert report.exit_code == 3
 
 
@@ -134,7 +140,10 @@ def test_the_three_recipient_packet_unzips_its_attachment() -> None:
     packet = read(CORPUS / "dc0bdef0-c7a3-4aaf-b717-777303442973.edxml")
     assert isinstance(packet, Envelope)
     assert [t.organ_id for t in packet.header.to] == [
-        "000.00.00.H41", "000.00.00.H14", "000.00.00.G17"]
+        "000.00.00.H41",
+        "000.00.00.H14",
+        "000.00.00.G17",
+    ]
     (attachment,) = packet.attachments
     assert attachment.zipped
     assert attachment.member_name == "7a71a0ee-2f35-400d-aca9-811d478eb158.edxml"

@@ -26,8 +26,13 @@ HEADER = """
         <edXML:DocumentId>000.00.00.H47,2025/07/01,12/UBND-VP</edXML:DocumentId>"""
 
 
-def packet(header: str = HEADER, extra_header: str = "", attachments: str = "",
-           manifest: str = "", date_text: str = "2025/07/01") -> bytes:
+def packet(
+    header: str = HEADER,
+    extra_header: str = "",
+    attachments: str = "",
+    manifest: str = "",
+    date_text: str = "2025/07/01",
+) -> bytes:
     text = f"""<?xml version="1.0" encoding="UTF-8"?>
 <edXML xmlns="{NS}">
   <edXML:edXMLEnvelope xmlns:edXML="{NS}">
@@ -62,8 +67,9 @@ def test_element_order_is_free() -> None:
     assert read(packet(shuffled)) == read(packet()) == read(packet(reordered))
 
 
-@pytest.mark.parametrize(("text", "form"), [
-    ("2025/07/01 00:00:00", "yyyy/MM/dd HH:mm:ss"), ("01/07/2025", "dd/MM/yyyy")])
+@pytest.mark.parametrize(
+    ("text", "form"), [("2025/07/01 00:00:00", "yyyy/MM/dd HH:mm:ss"), ("01/07/2025", "dd/MM/yyyy")]
+)
 def test_tolerated_date_forms_are_read_and_reported(text: str, form: str) -> None:
     env = read(packet(date_text=text))
     assert env.header.promulgation_info.promulgation_date == date(2025, 7, 1)  # type: ignore[union-attr]
@@ -113,8 +119,9 @@ def test_unknown_status_code_is_kept_and_reported() -> None:
     assert "edxml_unknown_value" in codes(status)
 
 
-@pytest.mark.parametrize(("ns", "issues"), [
-    (f' xmlns="{XMLDSIG_NS}"', []), ("", ["edxml_signature_namespace"])])
+@pytest.mark.parametrize(
+    ("ns", "issues"), [(f' xmlns="{XMLDSIG_NS}"', []), ("", ["edxml_signature_namespace"])]
+)
 def test_signature_with_or_without_the_xmldsig_namespace(ns: str, issues: list[str]) -> None:
     sig = f"""
       <Signature{ns}><SignedInfo><SignatureMethod Algorithm="urn:rsa-sha1"/></SignedInfo>
@@ -137,8 +144,10 @@ def test_bare_and_cid_content_ids_match(tmp_path: object) -> None:
 
     base = read(packet())
     assert isinstance(base, Envelope)
-    env = new_document(base.header, [Attachment(content_id="x1", name="a.txt",
-                                                payload=Payload.from_bytes(b"hello"))])
+    env = new_document(
+        base.header,
+        [Attachment(content_id="x1", name="a.txt", payload=Payload.from_bytes(b"hello"))],
+    )
     data = build(env).replace(b"<ContentId>cid:x1</ContentId>", b"<ContentId>x1</ContentId>")
     back = read(data)
     assert back == env

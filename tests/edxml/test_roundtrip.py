@@ -9,8 +9,11 @@ from qnegov.edxml import BusinessDocType, Envelope, StatusCode, build, new_docum
 from qnegov.report import Severity
 from qnegov.testing.edxml import attachments, document_packets, message_headers, packets
 
-_SETTINGS = settings(max_examples=200, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+_SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @_SETTINGS
@@ -30,8 +33,10 @@ def test_generated_packets_are_valid_in_strict_mode(packet: object) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(message_headers(), st.lists(attachments(zipped=False), min_size=1, max_size=2,
-                                   unique_by=lambda a: a.content_id))
+@given(
+    message_headers(),
+    st.lists(attachments(zipped=False), min_size=1, max_size=2, unique_by=lambda a: a.content_id),
+)
 def test_unzipped_attachments_round_trip_and_are_reported(header: object, files: list) -> None:
     packet = new_document(header, files)  # type: ignore[arg-type]
     back = read(build(packet))
@@ -57,13 +62,22 @@ def test_every_business_operation_and_status_code_is_generated(data: st.DataObje
 def test_build_is_deterministic_byte_for_byte() -> None:
     from datetime import date
 
-    from qnegov.edxml import Attachment, DocumentCode, MessageHeader, Organization
-    from qnegov.edxml import Payload, PromulgationInfo
+    from qnegov.edxml import (
+        Attachment,
+        DocumentCode,
+        MessageHeader,
+        Organization,
+        Payload,
+        PromulgationInfo,
+    )
 
     header = MessageHeader(
-        from_=Organization(organ_id="000.00.00.H47"), to=(Organization(organ_id="H48"),),
+        from_=Organization(organ_id="000.00.00.H47"),
+        to=(Organization(organ_id="H48"),),
         code=DocumentCode(number="12", notation="UBND-VP"),
-        promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)), subject="S")
+        promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
+        subject="S",
+    )
     files = [Attachment(content_id="1", name="a.pdf", payload=Payload.from_bytes(b"%PDF-1.7"))]
     first = build(new_document(header, files))
     assert first == build(new_document(header, files))

@@ -32,11 +32,16 @@ from qnegov.edxml._validate import schema_for
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 HEADER = MessageHeader(
-    from_=Organization(organ_id="000.00.00.H47"), to=(Organization(organ_id="000.00.00.G22"),),
+    from_=Organization(organ_id="000.00.00.H47"),
+    to=(Organization(organ_id="000.00.00.G22"),),
     code=DocumentCode(number="7", notation="UBND"),
-    promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)), subject="Thử",
-    document_type=DocumentType(type_name="Công văn"), signer_info=SignerInfo(full_name="A"),
-    other_info=OtherInfo(priority=0), steering_type=1)
+    promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
+    subject="Thử",
+    document_type=DocumentType(type_name="Công văn"),
+    signer_info=SignerInfo(full_name="A"),
+    other_info=OtherInfo(priority=0),
+    steering_type=1,
+)
 FILE = Attachment(content_id="a1", name="a.pdf", payload=Payload.from_bytes(b"%PDF"))
 
 
@@ -74,16 +79,19 @@ def test_document_id_must_agree_with_from_date_and_code() -> None:
 def test_revoke_without_the_revoked_document_id_is_an_error() -> None:
     env = revoke_document(HEADER, "x")
     assert env.business is not None
-    broken = env.model_copy(update={"business": env.business.model_copy(
-        update={"document_id": None})})
+    broken = env.model_copy(
+        update={"business": env.business.model_copy(update={"document_id": None})}
+    )
     issues = validate(build(broken)).issues
     assert [i.code for i in issues] == ["edxml_business_reference"]
     assert broken.business is not None and broken.business.doc_type is BusinessDocType.REVOKE
 
 
 def test_trace_timestamps_must_not_go_back() -> None:
-    traces = [TraceHeader(organ_id="H47", timestamp=datetime(2025, 7, 2)),
-              TraceHeader(organ_id="G22", timestamp=datetime(2025, 7, 1))]
+    traces = [
+        TraceHeader(organ_id="H47", timestamp=datetime(2025, 7, 2)),
+        TraceHeader(organ_id="G22", timestamp=datetime(2025, 7, 1)),
+    ]
     data = build(new_document(HEADER, traces=traces))
     assert [i.code for i in validate(data).issues] == ["edxml_trace_order"]
 
@@ -100,7 +108,8 @@ def test_schema_errors_carry_line_and_schema_name() -> None:
     data = build(new_document(HEADER)).replace(
         b"<edXML:SteeringType>1</edXML:SteeringType>",
         b"<edXML:SteeringType>1</edXML:SteeringType>\n<edXML:Content>a</edXML:Content>"
-        b"<edXML:Content>b</edXML:Content>")
+        b"<edXML:Content>b</edXML:Content>",
+    )
     report = validate(data, strict=True)
     assert ("edxml_duplicate_element", 31) in [(i.code, i.line) for i in report.issues]
 
@@ -126,6 +135,10 @@ def test_xmllint_agrees_with_the_strict_schema(tmp_path: Path) -> None:
     packet = tmp_path / "p.edxml"
     packet.write_bytes(build(new_document(HEADER, [FILE])))
     xsd = schema_path("edxml/qcvn102-2016/strict/document.xsd")
-    done = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(packet)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["xmllint", "--noout", "--schema", str(xsd), str(packet)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr

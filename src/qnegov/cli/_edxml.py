@@ -60,32 +60,68 @@ def register(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     inspect = sub.add_parser(
-        "inspect", parents=[common], help=tr("summarise an edXML packet"),
-        description=tr("Show who sent an edXML packet to whom, what it is, its dates, its "
-                       "business type or status, its attachments and whether it is signed."))
+        "inspect",
+        parents=[common],
+        help=tr("summarise an edXML packet"),
+        description=tr(
+            "Show who sent an edXML packet to whom, what it is, its dates, its "
+            "business type or status, its attachments and whether it is signed."
+        ),
+    )
     inspect.add_argument("file", metavar="FILE", type=Path, help=tr("the packet"))
     inspect.set_defaults(handler=run_inspect)
 
     builder = sub.add_parser(
-        "build", parents=[common], help=tr("build an edXML packet from JSON or YAML"),
-        description=tr("Build an edXML packet in the peer-compatible shape from a JSON or "
-                       "YAML description (the model's field names), attaching files."))
-    builder.add_argument("--from", dest="source", required=True, type=Path, metavar="FILE",
-                         help=tr("packet description (.json, .yaml or .yml)"))
-    builder.add_argument("--attach", action="append", default=[], type=Path, metavar="FILE",
-                         help=tr("a file to attach (repeatable)"))
-    builder.add_argument("-o", "--output", required=True, type=Path, metavar="FILE",
-                         help=tr("where to write the packet"))
+        "build",
+        parents=[common],
+        help=tr("build an edXML packet from JSON or YAML"),
+        description=tr(
+            "Build an edXML packet in the peer-compatible shape from a JSON or "
+            "YAML description (the model's field names), attaching files."
+        ),
+    )
+    builder.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help=tr("packet description (.json, .yaml or .yml)"),
+    )
+    builder.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help=tr("a file to attach (repeatable)"),
+    )
+    builder.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help=tr("where to write the packet"),
+    )
     builder.set_defaults(handler=run_build)
 
-    attachments = sub.add_parser("attachments", parents=[common],
-                                 help=tr("work with the attachments of an edXML packet"))
+    attachments = sub.add_parser(
+        "attachments", parents=[common], help=tr("work with the attachments of an edXML packet")
+    )
     actions = attachments.add_subparsers(dest="action", metavar="ACTION", required=True)
-    extract = actions.add_parser("extract", parents=[common],
-                                 help=tr("decode every attachment into a folder"))
+    extract = actions.add_parser(
+        "extract", parents=[common], help=tr("decode every attachment into a folder")
+    )
     extract.add_argument("file", metavar="FILE", type=Path, help=tr("the packet"))
-    extract.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
-                         help=tr("folder for the decoded files"))
+    extract.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help=tr("folder for the decoded files"),
+    )
     extract.set_defaults(handler=run_extract)
 
 
@@ -93,7 +129,9 @@ def summary(packet: Packet) -> dict[str, Any]:
     """What ``inspect`` shows, as JSON-ready data."""
     data: dict[str, Any] = {
         "kind": packet.kind,
-        "signature": None if packet.signature is None else {
+        "signature": None
+        if packet.signature is None
+        else {
             "namespaced": packet.signature.namespaced,
             "method": packet.signature.signature_method,
             "subject": packet.signature.x509_subject,
@@ -101,28 +139,47 @@ def summary(packet: Packet) -> dict[str, Any]:
         "issues": [i.to_dict() for i in packet.issues],
     }
     if isinstance(packet, StatusPacket):
-        data.update({
-            "from": packet.from_.organ_id, "from_name": packet.from_.organ_name,
-            "status": str(packet.status_code), "description": packet.description,
-            "timestamp": packet.timestamp.isoformat(sep=" "),
-            "about": packet.response_for.document_id,
-        })
+        data.update(
+            {
+                "from": packet.from_.organ_id,
+                "from_name": packet.from_.organ_name,
+                "status": str(packet.status_code),
+                "description": packet.description,
+                "timestamp": packet.timestamp.isoformat(sep=" "),
+                "about": packet.response_for.document_id,
+            }
+        )
         return data
     header = packet.header
-    data.update({
-        "from": header.from_.organ_id, "from_name": header.from_.organ_name,
-        "to": [t.organ_id for t in header.to],
-        "code": str(header.code), "document_id": header.document_id,
-        "subject": header.subject,
-        "promulgation_date": _iso(header.promulgation_info.promulgation_date),
-        "due_date": _iso(header.due_date),
-        "business": None if packet.business is None else {
-            "type": int(packet.business.doc_type), "name": packet.business.doc_type.name.lower(),
-            "document_id": packet.business.document_id},
-        "attachments": [{"content_id": a.content_id, "name": a.name, "size": a.payload.size,
-                         "zipped": a.zipped, "content_type": a.content_type}
-                        for a in packet.attachments],
-    })
+    data.update(
+        {
+            "from": header.from_.organ_id,
+            "from_name": header.from_.organ_name,
+            "to": [t.organ_id for t in header.to],
+            "code": str(header.code),
+            "document_id": header.document_id,
+            "subject": header.subject,
+            "promulgation_date": _iso(header.promulgation_info.promulgation_date),
+            "due_date": _iso(header.due_date),
+            "business": None
+            if packet.business is None
+            else {
+                "type": int(packet.business.doc_type),
+                "name": packet.business.doc_type.name.lower(),
+                "document_id": packet.business.document_id,
+            },
+            "attachments": [
+                {
+                    "content_id": a.content_id,
+                    "name": a.name,
+                    "size": a.payload.size,
+                    "zipped": a.zipped,
+                    "content_type": a.content_type,
+                }
+                for a in packet.attachments
+            ],
+        }
+    )
     return data
 
 
@@ -133,11 +190,17 @@ def _iso(value: date | None) -> str | None:
 def _print_summary(ctx: Context, data: dict[str, Any]) -> None:
     echo = ctx.out.write
     echo(tr("kind:        {kind}", kind=data["kind"]) + "\n")
-    echo(tr("from:        {organ} {name}", organ=data["from"], name=data["from_name"] or "")
-         .rstrip() + "\n")
+    echo(
+        tr("from:        {organ} {name}", organ=data["from"], name=data["from_name"] or "").rstrip()
+        + "\n"
+    )
     if data["kind"] == "status":
-        echo(tr("status:      {code} {text}", code=data["status"],
-                text=data["description"] or "").rstrip() + "\n")
+        echo(
+            tr(
+                "status:      {code} {text}", code=data["status"], text=data["description"] or ""
+            ).rstrip()
+            + "\n"
+        )
         echo(tr("timestamp:   {when}", when=data["timestamp"]) + "\n")
         echo(tr("about:       {doc}", doc=data["about"]) + "\n")
     else:
@@ -145,22 +208,49 @@ def _print_summary(ctx: Context, data: dict[str, Any]) -> None:
         echo(tr("code:        {code}", code=data["code"]) + "\n")
         echo(tr("document id: {doc}", doc=data["document_id"]) + "\n")
         echo(tr("subject:     {subject}", subject=data["subject"]) + "\n")
-        echo(tr("dates:       issued {issued}, due {due}", issued=data["promulgation_date"],
-                due=data["due_date"] or "-") + "\n")
+        echo(
+            tr(
+                "dates:       issued {issued}, due {due}",
+                issued=data["promulgation_date"],
+                due=data["due_date"] or "-",
+            )
+            + "\n"
+        )
         business = data["business"]
-        echo(tr("business:    {kind}", kind="-" if business is None else
-                f"{business['type']} ({business['name']})") + "\n")
+        echo(
+            tr(
+                "business:    {kind}",
+                kind="-" if business is None else f"{business['type']} ({business['name']})",
+            )
+            + "\n"
+        )
         for att in data["attachments"]:
-            echo(tr("attachment:  {name} ({size} bytes, cid:{cid})", name=att["name"],
-                    size=att["size"], cid=att["content_id"]) + "\n")
+            echo(
+                tr(
+                    "attachment:  {name} ({size} bytes, cid:{cid})",
+                    name=att["name"],
+                    size=att["size"],
+                    cid=att["content_id"],
+                )
+                + "\n"
+            )
     signature = data["signature"]
-    echo(tr("signature:   {state}", state=tr("absent") if signature is None else (
-        tr("present (XML-DSig)") if signature["namespaced"]
-        else tr("present (not in the XML-DSig namespace)"))) + "\n")
+    echo(
+        tr(
+            "signature:   {state}",
+            state=tr("absent")
+            if signature is None
+            else (
+                tr("present (XML-DSig)")
+                if signature["namespaced"]
+                else tr("present (not in the XML-DSig namespace)")
+            ),
+        )
+        + "\n"
+    )
     echo(tr("issues:      {count}", count=len(data["issues"])) + "\n")
     for issue in data["issues"]:
-        echo(f"  {issue['severity']} {issue['code']} "
-             f"(line {issue['line']}): {issue['message']}\n")
+        echo(f"  {issue['severity']} {issue['code']} (line {issue['line']}): {issue['message']}\n")
 
 
 def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
@@ -177,14 +267,20 @@ def _load_description(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(tr("cannot read file: {reason}", reason=exc.strerror or exc),
-                         file=path) from exc
+        raise InputError(
+            tr("cannot read file: {reason}", reason=exc.strerror or exc), file=path
+        ) from exc
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml  # type: ignore[import-untyped]
         except ImportError:
-            raise InputError(tr("reading YAML needs PyYAML: pip install 'qnegov[yaml]' "
-                                "(or give the description as JSON)"), file=path) from None
+            raise InputError(
+                tr(
+                    "reading YAML needs PyYAML: pip install 'qnegov[yaml]' "
+                    "(or give the description as JSON)"
+                ),
+                file=path,
+            ) from None
         loaded = yaml.safe_load(text)
     else:
         try:
@@ -212,23 +308,23 @@ def packet_from_description(data: dict[str, Any], attach: list[Path]) -> Packet:
         )
         for path in attach:
             if not path.is_file():
-                raise InputError(tr("cannot read file: {reason}", reason="not a file"),
-                                 file=path)
+                raise InputError(tr("cannot read file: {reason}", reason="not a file"), file=path)
         header = MessageHeader.model_validate(body.pop("header"))
         envelope = new_document(header, files)
         if "business" in body:
             envelope = envelope.model_copy(
-                update={"business": Business.model_validate(body.pop("business"))})
+                update={"business": Business.model_validate(body.pop("business"))}
+            )
         body.pop("kind", None)
         if body:
             merged = envelope.model_dump(exclude={"attachments", "manifest", "issues"})
             merged.update(body)
             envelope = Envelope.model_validate(
-                {**merged, "attachments": files, "manifest": manifest_for(files)})
+                {**merged, "attachments": files, "manifest": manifest_for(files)}
+            )
         return envelope
     except (ValidationError, KeyError) as exc:
-        raise PacketError(tr("the packet description is not valid: {detail}",
-                             detail=exc)) from None
+        raise PacketError(tr("the packet description is not valid: {detail}", detail=exc)) from None
 
 
 def run_build(args: argparse.Namespace, ctx: Context) -> int:
@@ -280,12 +376,15 @@ def demo_step(ctx: Context, workdir: Path) -> None:
         promulgation_info=PromulgationInfo(place="Tam Kỳ", promulgation_date=date(2025, 6, 30)),
         document_type=DocumentType(type=1, type_detail=0, type_name="Công văn"),
         subject="V/v bàn giao hồ sơ lưu trữ khi hợp nhất tỉnh",
-        signer_info=SignerInfo(competence="TL. CHỦ TỊCH", position="Chánh Văn phòng",
-                               full_name="Nguyễn Văn A"),
-        other_info=OtherInfo(priority=0), steering_type=1,
+        signer_info=SignerInfo(
+            competence="TL. CHỦ TỊCH", position="Chánh Văn phòng", full_name="Nguyễn Văn A"
+        ),
+        other_info=OtherInfo(priority=0),
+        steering_type=1,
     )
-    files = [Attachment(content_id="1", name="12-UBND-VP.pdf",
-                        payload=Payload.from_bytes(_DEMO_PDF))]
+    files = [
+        Attachment(content_id="1", name="12-UBND-VP.pdf", payload=Payload.from_bytes(_DEMO_PDF))
+    ]
     path = workdir / "cong-van-12.edxml"
     path.write_bytes(build(new_document(header, files)))
     ctx.echo(tr("built {path}", path=path))
