@@ -6,6 +6,16 @@ underscore is private and may change without notice.
 
 from qnegov._resources import schemas_dir
 from qnegov._version import __version__
+from qnegov.codes import (
+    AdministrativeUnit,
+    AgencyCode,
+    CitizenId,
+    DocumentCode,
+    DocumentId,
+    PhoneNumber,
+    Priority,
+    TaxCode,
+)
 from qnegov.errors import (
     AmbiguousSignature,
     AttachmentError,
@@ -33,17 +43,24 @@ from qnegov.errors import (
 from qnegov.report import Issue, Report, Severity
 
 __all__ = [
+    "AdministrativeUnit",
+    "AgencyCode",
     "AmbiguousSignature",
     "AttachmentError",
     "AuthError",
     "CertificateExpired",
+    "CitizenId",
+    "DocumentCode",
+    "DocumentId",
     "ExchangeError",
     "InputError",
     "InvalidCode",
     "Issue",
     "KeyLoadError",
     "PacketError",
+    "PhoneNumber",
     "PolicyViolation",
+    "Priority",
     "QnegovError",
     "RemoteError",
     "Report",
@@ -52,6 +69,7 @@ __all__ = [
     "SignatureError",
     "SignatureInvalid",
     "SignatureMissing",
+    "TaxCode",
     "TransportError",
     "UnsafeXMLError",
     "UntrustedCertificate",

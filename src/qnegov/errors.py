@@ -159,9 +159,25 @@ class SchemaError(QnegovError, ValueError):
 
 
 class InvalidCode(QnegovError, ValueError):
-    """A national code (agency, citizen id, tax code...) that does not parse or check."""
+    """A national code (agency, citizen id, tax code...) that does not parse or check.
+
+    ``reason`` is the registered issue code saying why (``code_syntax``, ``code_check_digit``...),
+    so a validator can turn the error into an :class:`~qnegov.report.Issue` without losing it.
+    """
 
     code = "invalid_code"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "invalid_code",
+        file: str | PathLike[str] | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.reason = reason
+        super().__init__(message, file=file, line=line, column=column)
 
 
 class PacketError(QnegovError, ValueError):

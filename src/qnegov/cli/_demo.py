@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from qnegov._i18n import tr
+from qnegov.cli._codes import step_codes
 from qnegov.cli._context import Context
 from qnegov.cli._edxml import demo_step as edxml_demo_step
 from qnegov.cli._validate import validate_files
@@ -45,6 +46,7 @@ def step_safe_parsing(ctx: Context, workdir: Path) -> None:
 
 DEMO_STEPS: Final[list[Callable[[Context, Path], None]]] = [
     step_safe_parsing,
+    step_codes,
     edxml_demo_step,
 ]
 

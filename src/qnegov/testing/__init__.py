@@ -6,4 +6,40 @@ in its own module here and re-exports them below.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from qnegov.testing.codes import (
+    administrative_units,
+    agency_codes,
+    citizen_ids,
+    confidentialities,
+    document_codes,
+    document_ids,
+    document_types,
+    near_miss_agency_codes,
+    near_miss_citizen_ids,
+    near_miss_document_codes,
+    near_miss_phone_numbers,
+    near_miss_tax_codes,
+    phone_numbers,
+    priorities,
+    signer_authorities,
+    tax_codes,
+)
+
+__all__ = [
+    "administrative_units",
+    "agency_codes",
+    "citizen_ids",
+    "confidentialities",
+    "document_codes",
+    "document_ids",
+    "document_types",
+    "near_miss_agency_codes",
+    "near_miss_citizen_ids",
+    "near_miss_document_codes",
+    "near_miss_phone_numbers",
+    "near_miss_tax_codes",
+    "phone_numbers",
+    "priorities",
+    "signer_authorities",
+    "tax_codes",
+]
