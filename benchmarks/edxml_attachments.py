@@ -29,7 +29,7 @@ big, out = Path(sys.argv[1]), Path(sys.argv[2])
 header = MessageHeader(
     from_=Organization(organ_id="000.00.00.H47", organ_name="UBND tinh Quang Nam"),
     to=(Organization(organ_id="000.00.00.G22"),),
-    code=DocumentCode(number="123", notation="UBND-VP"),
+    code=DocumentCode.parse("123/UBND-VP"),
     promulgation_info=PromulgationInfo(place="Tam Ky", promulgation_date=date(2025, 6, 30)),
     subject="Bao cao",
 )

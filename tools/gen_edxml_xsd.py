@@ -41,18 +41,20 @@ SIMPLE: dict[str, tuple[list[str], list[str], str, str]] = {
     ),
     "AgencyCode": (
         [
-            r'<xs:pattern value="\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}(\.[A-Z0-9]+)*"/>',
+            r'<xs:pattern value="\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z0-9]+(\.[A-Z0-9]+)*"/>',
             '<xs:maxLength value="35"/>',
         ],
         [],
-        "Agency identifier: legacy QCVN 102:2016 form 000.00.00.G22 or QD 20/2020 form H47.01.",
-        "Mã định danh cơ quan: dạng QCVN 102:2016 (000.00.00.G22) hoặc QĐ 20/2020 (H47.01).",
+        "Agency identifier: QCVN 102:2016 form 000.00.00.G22 or QD 20/2020 form (H47.01, "
+        "or an organisation's own identifier such as a 10-digit tax code).",
+        "Mã định danh cơ quan: dạng QCVN 102:2016 (000.00.00.G22) hoặc QĐ 20/2020 (H47.01, "
+        "hoặc mã của tổ chức như mã số thuế 10 chữ số).",
     ),
     "CodeNumber": (
-        [r'<xs:pattern value="\d+"/>'],
+        [r'<xs:pattern value="\d+(/\d{4})?"/>'],
         [],
-        "The document number (so), digits.",
-        "Số của văn bản, chỉ gồm chữ số.",
+        "The document number (so): digits, with the year for normative documents (20/2020).",
+        "Số của văn bản: chữ số, kèm năm với văn bản quy phạm pháp luật (20/2020).",
     ),
     "DocumentId": (
         [

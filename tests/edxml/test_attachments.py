@@ -35,7 +35,7 @@ from qnegov.errors import ZipBombError
 HEADER = MessageHeader(
     from_=Organization(organ_id="000.00.00.H47"),
     to=(Organization(organ_id="000.00.00.G22"),),
-    code=DocumentCode(number="7", notation="UBND"),
+    code=DocumentCode.parse("07/UBND-VP"),
     promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
     subject="Thử",
     document_type=DocumentType(type_name="Công văn"),

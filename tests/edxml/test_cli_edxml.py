@@ -15,7 +15,7 @@ DESCRIPTION = {
     "header": {
         "from_": {"organ_id": "000.00.00.H47", "organ_name": "UBND tỉnh Quảng Nam"},
         "to": [{"organ_id": "000.00.00.G22"}],
-        "code": {"number": "12", "notation": "UBND-VP"},
+        "code": "12/UBND-VP",
         "promulgation_info": {"place": "Tam Kỳ", "promulgation_date": "2025-06-30"},
         "document_type": {"type_name": "Công văn"},
         "subject": "Thử nghiệm",
@@ -47,7 +47,7 @@ def test_validate_renders_edxml_issues_in_every_format(
     fmt: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["validate", "--format", fmt, str(CORPUS / "edoc_new.edxml")]) == 0
-    assert "edxml_code_number" in capsys.readouterr().out
+    assert "code_syntax" in capsys.readouterr().out
 
 
 def test_inspect_summarises_in_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,7 +83,7 @@ def test_build_from_a_description_with_attachments(
     assert main(["build", "--from", str(source), "--attach", str(pdf), "-o", str(out)]) == 0
     packet = read(out)
     assert isinstance(packet, Envelope)
-    assert packet.header.document_id == "000.00.00.H47,2025/06/30,12/UBND-VP"
+    assert str(packet.header.document_id) == "000.00.00.H47,2025/06/30,12/UBND-VP"
     assert packet.attachments[0].payload.read_bytes() == b"%PDF-1.7 demo"
     assert main(["validate", "--strict", str(out)]) == 0
     capsys.readouterr()

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 HEADER = MessageHeader(
     from_=Organization(organ_id="000.00.00.H47"),
     to=(Organization(organ_id="000.00.00.G22"),),
-    code=DocumentCode(number="7", notation="UBND"),
+    code=DocumentCode.parse("07/UBND-VP"),
     promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
     subject="Thử",
     document_type=DocumentType(type_name="Công văn"),
@@ -71,7 +71,7 @@ def test_declared_content_type_must_fit_the_content() -> None:
 
 
 def test_document_id_must_agree_with_from_date_and_code() -> None:
-    other = HEADER.model_copy(update={"document_id": "000.00.00.H48,2025/07/02,8/UBND"})
+    other = HEADER.model_copy(update={"document_id": "000.00.00.H48,2025/07/02,08/UBND-VP"})
     issues = validate(build(new_document(other))).issues
     assert [(i.code, i.line) for i in issues] == [("edxml_document_id_mismatch", 12)] * 3
 

@@ -141,23 +141,23 @@ def summary(packet: Packet) -> dict[str, Any]:
     if isinstance(packet, StatusPacket):
         data.update(
             {
-                "from": packet.from_.organ_id,
+                "from": str(packet.from_.organ_id),
                 "from_name": packet.from_.organ_name,
                 "status": str(packet.status_code),
                 "description": packet.description,
                 "timestamp": packet.timestamp.isoformat(sep=" "),
-                "about": packet.response_for.document_id,
+                "about": _text(packet.response_for.document_id),
             }
         )
         return data
     header = packet.header
     data.update(
         {
-            "from": header.from_.organ_id,
+            "from": str(header.from_.organ_id),
             "from_name": header.from_.organ_name,
-            "to": [t.organ_id for t in header.to],
+            "to": [str(t.organ_id) for t in header.to],
             "code": str(header.code),
-            "document_id": header.document_id,
+            "document_id": str(header.document_id),
             "subject": header.subject,
             "promulgation_date": _iso(header.promulgation_info.promulgation_date),
             "due_date": _iso(header.due_date),
@@ -166,7 +166,7 @@ def summary(packet: Packet) -> dict[str, Any]:
             else {
                 "type": int(packet.business.doc_type),
                 "name": packet.business.doc_type.name.lower(),
-                "document_id": packet.business.document_id,
+                "document_id": _text(packet.business.document_id),
             },
             "attachments": [
                 {
@@ -181,6 +181,10 @@ def summary(packet: Packet) -> dict[str, Any]:
         }
     )
     return data
+
+
+def _text(value: object | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _iso(value: date | None) -> str | None:
@@ -372,7 +376,7 @@ def demo_step(ctx: Context, workdir: Path) -> None:
     header = MessageHeader(
         from_=Organization(organ_id="000.00.00.H47", organ_name="UBND tỉnh Quảng Nam"),
         to=(Organization(organ_id="000.00.00.H48", organ_name="UBND thành phố Đà Nẵng"),),
-        code=DocumentCode(number="12", notation="UBND-VP"),
+        code=DocumentCode.parse("12/UBND-VP"),
         promulgation_info=PromulgationInfo(place="Tam Kỳ", promulgation_date=date(2025, 6, 30)),
         document_type=DocumentType(type=1, type_detail=0, type_name="Công văn"),
         subject="V/v bàn giao hồ sơ lưu trữ khi hợp nhất tỉnh",

@@ -41,7 +41,8 @@ __all__ = ["build", "write"]
 _INVALID: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _P: Final = "edXML:"
 
-Field = tuple[str, "str | int | bool | list[Field] | None"]
+Field = tuple[str, object]
+"""An element name and its value: text-like, a list of child fields, or None (left out)."""
 
 
 def build(packet: Packet) -> bytes:
@@ -181,7 +182,7 @@ def _message_header(h: MessageHeader) -> list[Field]:
     fields += [("To", _org(to)) for to in h.to]
     fields += [
         ("DocumentId", document_id),
-        ("Code", [("CodeNumber", h.code.number), ("CodeNotation", h.code.notation)]),
+        ("Code", [("CodeNumber", h.code.code_number), ("CodeNotation", h.code.code_notation)]),
         (
             "PromulgationInfo",
             [("Place", info.place), ("PromulgationDate", _date(info.promulgation_date))],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from qnegov.codes import DocumentId
 from qnegov.edxml._models import (
     Attachment,
     Business,
@@ -103,7 +104,7 @@ def new_document(
 
 def revoke_document(
     header: MessageHeader,
-    revoked_document_id: str,
+    revoked_document_id: DocumentId | str,
     attachments: Iterable[Attachment] = (),
     *,
     staff: Iterable[StaffInfo] = (),
@@ -123,7 +124,7 @@ def revoke_document(
 
 def update_document(
     header: MessageHeader,
-    updated_document_id: str,
+    updated_document_id: DocumentId | str,
     attachments: Iterable[Attachment] = (),
     *,
     changes: BusinessDocumentInfo | None = None,

@@ -53,15 +53,6 @@ UNKNOWN_VALUE = issue_code(
     "A value outside the known code list (status, business type...).",
     area=_AREA,
 )
-AGENCY_CODE = issue_code(
-    "edxml_agency_code", "An OrganId is in no known agency-code form.", area=_AREA
-)
-DOCUMENT_ID = issue_code(
-    "edxml_document_id",
-    "A DocumentId is neither the comma form nor a UUID, or names a bad date.",
-    area=_AREA,
-)
-CODE_NUMBER = issue_code("edxml_code_number", "A CodeNumber is not a number.", area=_AREA)
 STATUS_SHAPE = issue_code(
     "edxml_status_in_message_header",
     "Status fields sit in MessageHeader (the VPCP reference shape) rather than in Status.",
@@ -139,9 +130,6 @@ BASE_SEVERITY: Final[dict[str, Severity]] = {
     DATE_FORM: Severity.WARNING,
     BAD_NUMBER: Severity.ERROR,
     UNKNOWN_VALUE: Severity.WARNING,
-    AGENCY_CODE: Severity.WARNING,
-    DOCUMENT_ID: Severity.WARNING,
-    CODE_NUMBER: Severity.WARNING,
     STATUS_SHAPE: Severity.INFO,
     BARE_CID: Severity.INFO,
     SIGNATURE_NS: Severity.WARNING,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from qnegov.codes import AgencyCode, DocumentId, Priority
+from qnegov.codes import DocumentCode as CodesDocumentCode
 from qnegov.edxml._attachments import member_name_for
 from qnegov.edxml._dates import format_date
 from qnegov.edxml._payload import Payload
@@ -23,11 +25,13 @@ __all__ = [
     "Business",
     "BusinessDocType",
     "BusinessDocumentInfo",
+    "Code",
     "DocumentCode",
     "DocumentType",
     "Envelope",
     "ManifestReference",
     "MessageHeader",
+    "OrganId",
     "Organization",
     "OtherInfo",
     "Packet",
@@ -44,6 +48,15 @@ __all__ = [
     "TraceHeader",
     "make_document_id",
 ]
+
+
+_PREFER_CODE = Field(union_mode="left_to_right")
+OrganId = Annotated[AgencyCode | str, _PREFER_CODE]
+"""An agency code; text the codes module cannot read strictly is kept as the peer wrote it."""
+DocId = Annotated[DocumentId | str, _PREFER_CODE]
+"""A DocumentId (comma form or UUID); odd peer text is kept as written."""
+PriorityValue = Annotated[Priority | int, _PREFER_CODE]
+"""``OtherInfo/Priority``: the codes enum, or an unknown number kept as sent."""
 
 
 class _Model(BaseModel):
@@ -85,7 +98,7 @@ class SteeringType(enum.IntEnum):
 class Organization(_Model):
     """``From`` / ``To``: an agency with its identifier and contacts."""
 
-    organ_id: str
+    organ_id: OrganId
     organization_in_charge: str | None = None
     organ_name: str | None = None
     organ_add: str | None = None
@@ -95,14 +108,30 @@ class Organization(_Model):
     website: str | None = None
 
 
-class DocumentCode(_Model):
-    """``Code``: the document's number (``CodeNumber``) and notation (``CodeNotation``)."""
+class Code(_Model):
+    """``Code`` as a peer wrote it (``CodeNumber``, ``CodeNotation``), when it is no valid
+    :class:`qnegov.codes.DocumentCode` (``74fass22``); valid codes use that type instead."""
 
     number: str
     notation: str
 
     def __str__(self) -> str:
         return f"{self.number}/{self.notation}"
+
+    @property
+    def code_number(self) -> str:
+        """``CodeNumber`` as written."""
+        return self.number
+
+    @property
+    def code_notation(self) -> str:
+        """``CodeNotation`` as written."""
+        return self.notation
+
+
+DocumentCode = CodesDocumentCode
+"""The number/notation type of :mod:`qnegov.codes` (``12/UBND-VP``), re-exported here."""
+CodeValue = Annotated[CodesDocumentCode | Code, _PREFER_CODE]
 
 
 class PromulgationInfo(_Model):
@@ -131,7 +160,7 @@ class SignerInfo(_Model):
 class OtherInfo(_Model):
     """``OtherInfo``: priority, circulation, drafter, copies, pages, direction, appendixes."""
 
-    priority: int | None = None
+    priority: PriorityValue | None = None
     sphere_of_promulgation: str | None = None
     typer_notation: str | None = None
     promulgation_amount: int | None = None
@@ -143,10 +172,10 @@ class OtherInfo(_Model):
 class ResponseFor(_Model):
     """``ResponseFor``: the document this one answers (or a status packet is about)."""
 
-    organ_id: str | None = None
+    organ_id: OrganId | None = None
     code: str | None = None
     promulgation_date: date | None = None
-    document_id: str | None = None
+    document_id: DocId | None = None
 
 
 class StaffInfo(_Model):
@@ -161,7 +190,7 @@ class StaffInfo(_Model):
 class Receiver(_Model):
     """``ReceiverList/Receiver``: a recipient removed (``ReceiverType`` 0) or added (1)."""
 
-    organ_id: str
+    organ_id: OrganId
     receiver_type: int
 
 
@@ -176,15 +205,15 @@ class BusinessDocumentInfo(_Model):
 class ReplacementInfo(_Model):
     """``ReplacementInfoList/ReplacementInfo``: a replaced document and who held it."""
 
-    document_id: str
-    organ_ids: tuple[str, ...] = ()
+    document_id: DocId
+    organ_ids: tuple[OrganId, ...] = ()
 
 
 class Business(_Model):
     """``Bussiness`` (sic): the business operation of a document packet."""
 
     doc_type: BusinessDocType = BusinessDocType.NEW
-    document_id: str | None = None
+    document_id: DocId | None = None
     reason: str | None = None
     paper: int | None = None
     staff_info: tuple[StaffInfo, ...] = ()
@@ -195,7 +224,7 @@ class Business(_Model):
 class TraceHeader(_Model):
     """``TraceHeader``: one hop (agency, local timestamp)."""
 
-    organ_id: str
+    organ_id: OrganId
     timestamp: datetime
 
 
@@ -240,8 +269,13 @@ class SignatureInfo(_Model):
     has_certificate: bool = False
 
 
-def make_document_id(organ_id: str, when: date, code: DocumentCode) -> str:
-    """The comma form ``<OrganId>,<yyyy/MM/dd>,<number>/<notation>`` peers generate."""
+def make_document_id(organ_id: AgencyCode | str, when: date, code: object) -> DocumentId | str:
+    """The comma form ``<OrganId>,<yyyy/MM/dd>,<number>/<notation>`` peers generate.
+
+    A :class:`~qnegov.codes.DocumentId` when the parts are valid codes, else the text.
+    """
+    if isinstance(organ_id, AgencyCode) and isinstance(code, CodesDocumentCode):
+        return DocumentId.of(organ_id, when, code)
     return f"{organ_id},{format_date(when)},{code}"
 
 
@@ -250,7 +284,7 @@ class MessageHeader(_Model):
 
     from_: Organization
     to: tuple[Organization, ...] = ()
-    code: DocumentCode
+    code: CodeValue
     promulgation_info: PromulgationInfo = PromulgationInfo()
     document_type: DocumentType = DocumentType()
     subject: str = ""
@@ -261,7 +295,7 @@ class MessageHeader(_Model):
     other_info: OtherInfo = OtherInfo()
     response_for: tuple[ResponseFor, ...] = ()
     steering_type: int | None = None
-    document_id: str = ""
+    document_id: DocId = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -271,12 +305,17 @@ class MessageHeader(_Model):
             if isinstance(frm, dict):
                 frm = Organization(**frm)
             if isinstance(code, dict):
-                code = DocumentCode(**code)
+                code = Code(**code)
+            elif isinstance(code, str):
+                try:
+                    code = CodesDocumentCode.parse(code)
+                except ValueError:
+                    code = None
             if isinstance(info, dict):
                 info = PromulgationInfo(**info)
             if (
                 isinstance(frm, Organization)
-                and isinstance(code, DocumentCode)
+                and isinstance(code, CodesDocumentCode | Code)
                 and isinstance(info, PromulgationInfo)
                 and info.promulgation_date is not None
             ):

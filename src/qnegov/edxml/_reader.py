@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TypeVar
 
 from qnegov import _xml
 from qnegov._i18n import tr
+from qnegov.codes import AgencyCode, DocumentId
+from qnegov.codes import DocumentCode as CodesDocumentCode
+from qnegov.codes._base import CodeType
 from qnegov.edxml import _issues as codes
 from qnegov.edxml._attachments import (
     DEFAULT_ATTACHMENT_LIMITS,
@@ -31,7 +34,7 @@ from qnegov.edxml._models import (
     Business,
     BusinessDocType,
     BusinessDocumentInfo,
-    DocumentCode,
+    Code,
     DocumentType,
     Envelope,
     ManifestReference,
@@ -51,10 +54,10 @@ from qnegov.edxml._models import (
     TraceHeader,
 )
 from qnegov.edxml._payload import Payload
-from qnegov.edxml._shapes import CommaId, is_agency_code, is_code_number, split_document_id
 from qnegov.edxml._tree import CONTAINERS, NS, XMLDSIG_NS, Collector, Node
 from qnegov.errors import (
     AttachmentError,
+    InvalidCode,
     NonConformingPacket,
     PacketError,
     XMLSyntaxError,
@@ -65,6 +68,7 @@ from qnegov.report import Issue, Severity
 __all__ = ["read", "read_packet"]
 
 _T = TypeVar("_T")
+_C = TypeVar("_C", bound=CodeType)
 
 
 def read(
@@ -398,50 +402,58 @@ class _Reading:
 
     # -- identifiers ------------------------------------------------------------------------
 
+    def coded(self, node: Node, kind: type[_C]) -> _C | None:
+        """``node``'s text as a :mod:`qnegov.codes` value, or None to keep the text as written.
+
+        The codes module's findings are reported at the element; a value it had to repair
+        (case, padding...) is not used, so that a peer's identifiers are never rewritten.
+        """
+        text = node.text
+        try:
+            value, found = kind.parse_lenient(text)
+        except InvalidCode as exc:
+            self.issues.append(
+                Issue(
+                    code=exc.reason,
+                    severity=codes.escalate(Severity.WARNING, self.strict),
+                    message=exc.message,
+                    file=self.label,
+                    line=node.line,
+                    path=node.path,
+                    rule=exc.reason,
+                )
+            )
+            return None
+        for finding in found:
+            self.issues.append(
+                replace(
+                    finding,
+                    severity=codes.escalate(finding.severity, self.strict),
+                    file=self.label,
+                    line=node.line,
+                    path=node.path,
+                )
+            )
+        return value if str(value) == text else None
+
+    def _organ(self, node: Node) -> AgencyCode | str:
+        return self.coded(node, AgencyCode) or node.text
+
     def agency(
         self, parent: Node, name: str, required: Severity | None = Severity.ERROR
-    ) -> str | None:
+    ) -> AgencyCode | str | None:
         node = self.one(parent, name, required)
         if node is None:
             return None
-        if not is_agency_code(node.text):
-            self.add(
-                codes.AGENCY_CODE,
-                node,
-                tr(
-                    "{name} {value!r} is in no known agency-code form (000.00.00.G22 or H47.01...)",
-                    name=name,
-                    value=node.text,
-                ),
-            )
-        return node.text
+        return self.coded(node, AgencyCode) or node.text
 
-    def document_id(self, parent: Node, name: str, required: Severity | None = None) -> str | None:
+    def document_id(
+        self, parent: Node, name: str, required: Severity | None = None
+    ) -> DocumentId | str | None:
         node = self.one(parent, name, required)
         if node is None:
             return None
-        parts = split_document_id(node.text)
-        if parts is None:
-            self.add(
-                codes.DOCUMENT_ID,
-                node,
-                tr(
-                    "DocumentId {value!r} is neither <OrganId>,<yyyy/MM/dd>,<number/notation> "
-                    "nor a UUID",
-                    value=node.text,
-                ),
-            )
-        elif isinstance(parts, CommaId) and parts.when is None:
-            self.add(
-                codes.DOCUMENT_ID,
-                node,
-                tr(
-                    "DocumentId {value!r} names {date!r}, which is no calendar date",
-                    value=node.text,
-                    date=parts.date_text,
-                ),
-            )
-        return node.text
+        return self.coded(node, DocumentId) or node.text
 
     # -- shape checks -----------------------------------------------------------------------
 
@@ -595,16 +607,14 @@ class _Reading:
         if not node.find("To"):
             self.add(codes.MISSING, node, tr("{parent} lacks {name}", parent=node.name, name="To"))
         code_node = self.one(node, "Code", err)
-        number = notation = ""
+        code: CodesDocumentCode | Code = Code(number="", notation="")
         if code_node is not None:
             number = self.text(code_node, "CodeNumber", err) or ""
             notation = self.text(code_node, "CodeNotation", err) or ""
-            if number and not is_code_number(number):
-                self.add(
-                    codes.CODE_NUMBER,
-                    code_node.find("CodeNumber")[0],
-                    tr("CodeNumber {value!r} is not a number", value=number),
-                )
+            code = Code(number=number, notation=notation)
+            if number and notation:
+                code_node.parts = [str(code)]  # the text the codes module reads and reports on
+                code = self.coded(code_node, CodesDocumentCode) or code
         info = self.one(node, "PromulgationInfo", err)
         dtype = self.one(node, "DocumentType", warn)
         signer = self.one(node, "SignerInfo", warn)
@@ -620,7 +630,7 @@ class _Reading:
         return MessageHeader(
             from_=Organization(organ_id="") if frm is None else self.organization(frm),
             to=to,
-            code=DocumentCode(number=number, notation=notation),
+            code=code,
             promulgation_info=PromulgationInfo()
             if info is None
             else PromulgationInfo(
@@ -745,20 +755,7 @@ class _Reading:
     def replacement(self, node: Node) -> ReplacementInfo | None:
         doc = self.document_id(node, "DocumentId", Severity.ERROR)
         organs = self.one(node, "OrganIdList")
-        ids = () if organs is None else self.many(organs, "OrganId", lambda n: n.text)
-        if organs is not None:
-            for organ in organs.find("OrganId"):
-                if organ.text and not is_agency_code(organ.text):
-                    self.add(
-                        codes.AGENCY_CODE,
-                        organ,
-                        tr(
-                            "{name} {value!r} is in no known agency-code form "
-                            "(000.00.00.G22 or H47.01...)",
-                            name="OrganId",
-                            value=organ.text,
-                        ),
-                    )
+        ids: tuple[AgencyCode | str, ...] = self.many(organs, "OrganId", self._organ)
         return None if doc is None else ReplacementInfo(document_id=doc, organ_ids=ids)
 
     def content_id(self, parent: Node) -> str | None:

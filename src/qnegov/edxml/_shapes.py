@@ -1,33 +1,18 @@
-"""Shape checks for the identifiers an edXML packet carries (agency codes, DocumentId, numbers).
+"""Splitting a comma-form DocumentId into its parts, for the cross-field consistency rule.
 
-These are the patterns of ``spec/identifiers.md`` §2 and ``spec/edxml.md`` §1.2.5, applied
-leniently: the reader reports a mismatch and keeps the text as it came.
+Whether each part is a valid code is :mod:`qnegov.codes`' business; this only takes the text
+apart (``spec/edxml.md`` §1.2.5) so that the rule can compare it with From, date and Code.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
 from qnegov.edxml._dates import parse_date
 
-__all__ = ["CommaId", "is_agency_code", "is_code_number", "split_document_id"]
-
-_LEGACY: Final = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
-_QD20: Final = re.compile(r"^[A-Z]\d{2}(\.[A-Z0-9]+)*$")
-_NUMBER: Final = re.compile(r"^\d+$")
-
-
-def is_agency_code(text: str) -> bool:
-    """Legacy QCVN 102 form (``000.00.00.G22``) or QĐ 20/2020 form (``H47.01``), at most 35."""
-    return len(text) <= 35 and bool(_LEGACY.match(text) or _QD20.match(text))
-
-
-def is_code_number(text: str) -> bool:
-    """A document number (``số``) is digits only."""
-    return bool(_NUMBER.match(text))
+__all__ = ["CommaId", "split_document_id"]
 
 
 class CommaId(NamedTuple):

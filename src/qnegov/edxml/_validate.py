@@ -163,10 +163,10 @@ def check_rules(
         return found
     _manifest_rules(packet, add)
     header = packet.header
-    parts = split_document_id(header.document_id) if header.document_id else None
+    parts = split_document_id(str(header.document_id)) if header.document_id else None
     if isinstance(parts, CommaId):
         expected = {
-            "From/OrganId": (parts.organ_id, header.from_.organ_id),
+            "From/OrganId": (parts.organ_id, str(header.from_.organ_id)),
             "PromulgationDate": (parts.when, header.promulgation_info.promulgation_date),
             "Code": (parts.code, str(header.code)),
         }

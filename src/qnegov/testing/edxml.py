@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
+from qnegov.codes import AgencyCode
 from qnegov.edxml import (
     Attachment,
     BusinessDocType,
@@ -40,6 +41,7 @@ from qnegov.edxml import (
     revoke_document,
     update_document,
 )
+from qnegov.testing import codes as codes_strategies
 
 __all__ = [
     "agency_codes",
@@ -69,24 +71,9 @@ def _opt(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.none() | strategy
 
 
-def agency_codes() -> st.SearchStrategy[str]:
-    """Agency codes in the legacy QCVN 102 form and the QĐ 20/2020 form."""
-    letter = st.sampled_from("AGHK")
-    legacy = st.builds(
-        lambda a, b, c, k, n: f"{a:03d}.{b:02d}.{c:02d}.{k}{n:02d}",
-        st.integers(0, 999),
-        st.integers(0, 99),
-        st.integers(0, 99),
-        letter,
-        st.integers(1, 99),
-    )
-    qd20 = st.builds(
-        lambda k, n, rest: f"{k}{n:02d}" + "".join(f".{r:02d}" for r in rest),
-        letter,
-        st.integers(1, 99),
-        st.lists(st.integers(1, 99), max_size=3),
-    )
-    return legacy | qd20
+def agency_codes() -> st.SearchStrategy[AgencyCode]:
+    """Strict-valid agency codes, both schemes (from :mod:`qnegov.testing.codes`)."""
+    return codes_strategies.agency_codes()
 
 
 _DATES = st.dates(date(2000, 1, 1), date(2099, 12, 31))
@@ -122,11 +109,7 @@ def message_headers() -> st.SearchStrategy[MessageHeader]:
         MessageHeader,
         from_=organizations(),
         to=st.lists(organizations(), min_size=1, max_size=3).map(tuple),
-        code=st.builds(
-            DocumentCode,
-            number=st.integers(1, 99999).map(str),
-            notation=st.from_regex(r"\A[A-ZĐ]{2,6}(-[A-ZĐ]{2,5}){0,2}\Z"),
-        ),
+        code=codes_strategies.document_codes(),
         promulgation_info=st.builds(
             PromulgationInfo, place=_opt(_text(20)), promulgation_date=_DATES
         ),
@@ -162,7 +145,7 @@ def message_headers() -> st.SearchStrategy[MessageHeader]:
 def _response_for(draw: st.DrawFn) -> ResponseFor:
     organ = draw(agency_codes())
     when = draw(_DATES)
-    code = DocumentCode(number=str(draw(st.integers(1, 9999))), notation="UBND")
+    code = draw(codes_strategies.document_codes())
     return ResponseFor(
         organ_id=organ,
         code=str(code),
@@ -208,9 +191,7 @@ def document_packets(draw: st.DrawFn, operation: BusinessDocType | None = None) 
     stamps = sorted(draw(st.lists(_TIMES, max_size=3)))
     traces = [TraceHeader(organ_id=draw(agency_codes()), timestamp=t) for t in stamps]
     staff = draw(st.lists(_staff(), max_size=2))
-    earlier = make_document_id(
-        header.from_.organ_id, start, DocumentCode(number="1", notation="UBND")
-    )
+    earlier = make_document_id(header.from_.organ_id, start, DocumentCode.parse("01/UBND-VP"))
     if kind is BusinessDocType.NEW:
         return new_document(header, files, staff=staff, traces=traces)
     if kind is BusinessDocType.REVOKE:
