@@ -44,7 +44,6 @@ from qnegov.edxml import (
 from qnegov.testing import codes as codes_strategies
 
 __all__ = [
-    "agency_codes",
     "attachments",
     "document_packets",
     "message_headers",
@@ -71,8 +70,7 @@ def _opt(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.none() | strategy
 
 
-def agency_codes() -> st.SearchStrategy[AgencyCode]:
-    """Strict-valid agency codes, both schemes (from :mod:`qnegov.testing.codes`)."""
+def _agency_codes() -> st.SearchStrategy[AgencyCode]:
     return codes_strategies.agency_codes()
 
 
@@ -86,7 +84,7 @@ def organizations() -> st.SearchStrategy[Organization]:
     """An agency with some of its contacts."""
     return st.builds(
         Organization,
-        organ_id=agency_codes(),
+        organ_id=_agency_codes(),
         organization_in_charge=_opt(_text()),
         organ_name=_opt(_text()),
         organ_add=_opt(_text()),
@@ -143,7 +141,7 @@ def message_headers() -> st.SearchStrategy[MessageHeader]:
 
 @st.composite
 def _response_for(draw: st.DrawFn) -> ResponseFor:
-    organ = draw(agency_codes())
+    organ = draw(_agency_codes())
     when = draw(_DATES)
     code = draw(codes_strategies.document_codes())
     return ResponseFor(
@@ -189,7 +187,7 @@ def document_packets(draw: st.DrawFn, operation: BusinessDocType | None = None) 
     ]
     start = header.promulgation_info.promulgation_date or date(2000, 1, 1)
     stamps = sorted(draw(st.lists(_TIMES, max_size=3)))
-    traces = [TraceHeader(organ_id=draw(agency_codes()), timestamp=t) for t in stamps]
+    traces = [TraceHeader(organ_id=draw(_agency_codes()), timestamp=t) for t in stamps]
     staff = draw(st.lists(_staff(), max_size=2))
     earlier = make_document_id(header.from_.organ_id, start, DocumentCode.parse("01/UBND-VP"))
     if kind is BusinessDocType.NEW:
@@ -199,7 +197,7 @@ def document_packets(draw: st.DrawFn, operation: BusinessDocType | None = None) 
     if kind is BusinessDocType.UPDATE:
         receivers = draw(
             st.lists(
-                st.builds(Receiver, organ_id=agency_codes(), receiver_type=st.integers(0, 1)),
+                st.builds(Receiver, organ_id=_agency_codes(), receiver_type=st.integers(0, 1)),
                 max_size=2,
             )
         )
@@ -209,7 +207,7 @@ def document_packets(draw: st.DrawFn, operation: BusinessDocType | None = None) 
         return update_document(header, earlier, files, changes=changes, staff=staff, traces=traces)
     replaced = [
         ReplacementInfo(
-            document_id=earlier, organ_ids=tuple(draw(st.lists(agency_codes(), max_size=2)))
+            document_id=earlier, organ_ids=tuple(draw(st.lists(_agency_codes(), max_size=2)))
         )
     ]
     return replace_document(header, replaced, files, staff=staff, traces=traces)
