@@ -150,9 +150,16 @@ class _Reading:
             self._recovered(exc.line or 0, exc.column or 0, exc.message)
             collector = Collector(self._decode)
             _xml.parse_with_target(source, collector, name=name, track_lines=True, recover=True)
+            found = collector.root
+            if found is None or found.name != "edXML" or found.ns != NS:
+                raise  # repairing is for edXML packets only: report what is wrong with the file
         root = collector.root
         if root is None or root.name != "edXML" or root.ns != NS:
-            what = "nothing" if root is None else f"{{{root.ns or ''}}}{root.name}"
+            what = (
+                "nothing"
+                if root is None
+                else (f"{{{root.ns}}}{root.name}" if root.ns else root.name)
+            )
             raise PacketError(
                 tr(
                     "not an edXML packet: the root element is {root}, expected edXML in {ns}",
