@@ -551,7 +551,8 @@ def _feed_by_tags(
         while pos < end:
             lt = chunk.find(b"<", pos + 1)
             stop = end if lt < 0 else lt
-            target.line = line
+            if chunk[pos] == 0x3C:  # a piece that opens a tag; continuations keep its line
+                target.line = line
             parser.feed(chunk[pos:stop])
             line += chunk.count(b"\n", pos, stop)
             pos = stop
