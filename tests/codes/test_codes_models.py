@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Annotated
 
 import pytest
@@ -41,6 +42,15 @@ def test_other_enums_have_both_labels() -> None:
     assert DocumentType("QyĐ").label_vi == "Quy định"
     assert DocumentType.OFFICIAL_LETTER.label_vi == "Công văn"
     assert Confidentiality("Tối mật").label_en == "Secret"
+
+
+def test_members_from_their_labels() -> None:
+    assert Priority.from_label("Hỏa tốc") is Priority.FLASH
+    assert Priority.from_label(unicodedata.normalize("NFD", "THƯỢNG KHẨN")) is Priority.VERY_URGENT
+    assert DocumentType.from_label("quyết định") is DocumentType.DECISION
+    assert DocumentType.from_label("Official letter") is DocumentType.OFFICIAL_LETTER
+    assert Confidentiality.from_label("tối mật") is Confidentiality.TOP_SECRET
+    assert Priority.from_label("chậm") is None
 
 
 @pytest.mark.parametrize(
@@ -117,3 +127,6 @@ def test_lenient_marker_accepts_repairable_input() -> None:
     assert got.unit.code == "04"
     with pytest.raises(ValidationError):
         Received.model_validate({"agency": "not a code", "unit": "04"})
+    schema = Received.model_json_schema()["properties"]["agency"]
+    assert schema["type"] == "string" and "pattern" not in schema
+    assert schema["description"] == AgencyCode.JSON_DESCRIPTION

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qnegov.codes import (
+    KINDS,
     AdministrativeUnit,
     AgencyCode,
     CitizenId,
@@ -23,6 +24,7 @@ from qnegov.codes import (
     DocumentId,
     PhoneNumber,
     TaxCode,
+    read_code,
 )
 from qnegov.errors import InvalidCode
 from qnegov.report import Severity
@@ -168,3 +170,26 @@ def test_tax_check_digit_detects_every_single_digit_change(code: TaxCode) -> Non
 def test_only_ascii_digits_and_letters_are_code_characters(kind: type[CodeType], text: str) -> None:
     with pytest.raises(InvalidCode):
         kind.parse_lenient(text)
+
+
+_KIND_NAME = {cls: name for name, cls in KINDS.items()}
+
+
+@pytest.mark.parametrize(("kind", "texts"), NEAR_MISS, ids=lambda v: getattr(v, "__name__", ""))
+def test_read_code_validity_is_exactly_strict_success(
+    kind: type[CodeType], texts: st.SearchStrategy[str]
+) -> None:
+    valid_texts = dict(VALID)[kind].map(str)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.one_of(texts, valid_texts))
+    def check(text: str) -> None:
+        try:
+            kind.parse(text)
+            strict_ok = True
+        except InvalidCode:
+            strict_ok = False
+        _value, valid, _issues = read_code(text, _KIND_NAME[kind])
+        assert valid is strict_ok
+
+    check()

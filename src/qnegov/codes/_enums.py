@@ -50,6 +50,25 @@ class _Labelled:
         """The label in the current message language."""
         return self.label_vi if get_language() == "vi" else self.label_en
 
+    @classmethod
+    def from_label(cls, text: str) -> Self | None:
+        """The member labelled ``text`` in either language (``"Hỏa tốc"``, ``"quyết định"``).
+
+        Case, Unicode form and a trailing parenthesis (``"(cá biệt)"``) do not matter.
+        """
+        wanted = _fold(text)
+        for member, (vi, en) in cls._labels().items():
+            if wanted in (_fold(vi), _fold(en)):
+                return member  # type: ignore[return-value]
+        return None
+
+
+def _fold(label: str) -> str:
+    """A label compared loosely: NFC, case-folded, single spaces, no trailing "(...)"."""
+    text = unicodedata.normalize("NFC", label).casefold()
+    text = text.split("(", 1)[0] if text.rstrip().endswith(")") else text
+    return " ".join(text.split())
+
 
 class Priority(_Labelled, enum.IntEnum):
     """Urgency of a document (edXML ``OtherInfo/Priority``; "độ khẩn" under Decree 30)."""

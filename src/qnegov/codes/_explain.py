@@ -75,34 +75,22 @@ def read_code(
 ) -> tuple[CodeType | None, bool, list[Issue]]:
     """Read ``text`` as ``kind``: the (repaired) value or ``None``, strict validity, issues.
 
-    A value that cannot be read even leniently gives ``(None, False, [error issue])``.
+    One lenient read decides both: strict parsing fails exactly when the lenient read reports
+    a deviation (anything above ``info``). A value that cannot be read even leniently gives
+    ``(None, False, [error issue])``.
     """
     cls = KINDS[kind]
-    try:
-        if cls is AdministrativeUnit:
-            value: CodeType = AdministrativeUnit.parse(text, on=on)
-        else:
-            value = cls.parse(text)
-        notes = _notes(cls, text, on)
-        return value, True, notes
-    except InvalidCode:
-        pass
+    value: CodeType
     try:
         if cls is AdministrativeUnit:
             value, issues = AdministrativeUnit.parse_lenient(text, on=on)
         else:
             value, issues = cls.parse_lenient(text)
-        return value, False, issues
     except InvalidCode as err:
         issue = Issue(err.reason, Severity.ERROR, err.message, rule=err.reason)
         return None, False, [issue]
-
-
-def _notes(cls: type[CodeType], text: str, on: date | None) -> list[Issue]:
-    """Informational issues of a strict-valid value (e.g. an enterprise agency identifier)."""
-    if cls is AdministrativeUnit:
-        return AdministrativeUnit.parse_lenient(text, on=on)[1]
-    return cls.parse_lenient(text)[1]
+    valid = all(i.severity is Severity.INFO for i in issues)
+    return value, valid, issues
 
 
 @dataclass
