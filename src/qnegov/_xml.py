@@ -479,8 +479,8 @@ def parse_with_target(
     :class:`UnsafeXMLError` past :data:`MAX_DEPTH`. Returns whatever ``target.close()`` returns.
 
     ``track_lines``: targets get no source positions from lxml, so the feeder tells them: it
-    feeds from one ``<`` to the next (long base64 text still goes in ``chunk_size`` pieces) and
-    sets ``target.line`` to the line where each piece starts, which is the line of its tag.
+    feeds from one start tag's ``<`` to the next (long base64 text still goes in ``chunk_size``
+    pieces) and sets ``target.line`` to the line of that ``<`` before each start event.
 
     ``recover``: let libxml2 repair malformed markup (mismatched or unclosed tags) instead of
     stopping. libxml2 logs no repairs in target mode, so callers keep the error of a first,
@@ -543,13 +543,15 @@ class _DepthBound:
 def _feed_by_tags(
     stream: IO[bytes] | bytes, parser: etree.XMLParser, target: Any, size: int
 ) -> None:
-    """Feed from one ``<`` to the next, so each tag's events fire while its own line is set."""
+    """Feed from one start tag's ``<`` to the next, so each start event sees its own line."""
     line = 1
     reader = io.BytesIO(stream) if isinstance(stream, bytes) else stream
     while chunk := reader.read(size):
         pos, end = 0, len(chunk)
         while pos < end:
             lt = chunk.find(b"<", pos + 1)
+            while 0 <= lt < end - 1 and chunk[lt + 1] == 0x2F:  # end tags need no line
+                lt = chunk.find(b"<", lt + 2)
             stop = end if lt < 0 else lt
             if chunk[pos] == 0x3C:  # a piece that opens a tag; continuations keep its line
                 target.line = line
