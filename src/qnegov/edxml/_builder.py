@@ -162,6 +162,7 @@ def _staff(staff: StaffInfo) -> list[Field]:
         ("Staff", staff.staff),
         ("Email", staff.email),
         ("Mobile", staff.mobile),
+        ("StaffId", staff.staff_id),
     ]
 
 

@@ -185,6 +185,8 @@ class StaffInfo(_Model):
     staff: str | None = None
     mobile: str | None = None
     email: str | None = None
+    staff_id: str | None = None
+    """``StaffId``: known from the VNPT library, not seen in samples."""
 
 
 class Receiver(_Model):

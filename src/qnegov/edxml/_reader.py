@@ -701,6 +701,7 @@ class _Reading:
             staff=self.text(node, "Staff"),
             mobile=self.text(node, "Mobile"),
             email=self.text(node, "Email"),
+            staff_id=self.text(node, "StaffId"),
         )
 
     def trace(self, node: Node) -> TraceHeader | None:

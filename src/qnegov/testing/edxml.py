@@ -97,7 +97,12 @@ def organizations() -> st.SearchStrategy[Organization]:
 
 def _staff() -> st.SearchStrategy[StaffInfo]:
     return st.builds(
-        StaffInfo, department=_text(), staff=_text(), mobile=_opt(_text(12)), email=_opt(_text(20))
+        StaffInfo,
+        department=_text(),
+        staff=_text(),
+        mobile=_opt(_text(12)),
+        email=_opt(_text(20)),
+        staff_id=_opt(_text(10)),
     )
 
 
