@@ -204,3 +204,10 @@ def test_overlong_text_in_the_envelope_is_refused() -> None:
     big = packet(header=HEADER.replace("Về việc thử", "x" * (2 << 20)))
     with pytest.raises(PacketError, match="more than"):
         read(big)
+
+
+def test_fields_of_the_other_packet_kind_are_reported_not_dropped_silently() -> None:
+    env = read(packet(header=HEADER + "<edXML:StatusCode>01</edXML:StatusCode>"))
+    assert isinstance(env, Envelope)
+    (issue,) = env.issues
+    assert issue.code == "edxml_unknown_element" and "StatusCode" in issue.message

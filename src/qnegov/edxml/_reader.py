@@ -520,6 +520,8 @@ class _Reading:
         status = self.one(header, "Status")
         message = self.one(header, "MessageHeader", None if status is not None else Severity.ERROR)
         if status is not None:
+            if message is not None:
+                self._ignored(message, kind="status")
             return self.status(status, traces, signature)
         if message is None:
             raise PacketError(
@@ -536,7 +538,9 @@ class _Reading:
                     "not in a Status element"
                 ),
             )
+            self._ignored(message, kind="status")
             return self.status(message, traces, signature)
+        self._ignored(message, kind="document")
         business_node = None if traces_node is None else self.one(traces_node, "Bussiness")
         bodies = envelope.find("edXMLBody")
         manifests = bodies[0].find("edXMLManifest") if bodies else []
@@ -550,6 +554,21 @@ class _Reading:
             attachments=self.many(encoded, "Attachment", self.attachment),
             signature=signature,
         )
+
+    def _ignored(self, message: Node, kind: str) -> None:
+        """Report MessageHeader children that belong to the other kind of packet."""
+        wanted = _STATUS_FIELDS if kind == "status" else _DOCUMENT_FIELDS
+        for child in message.children:
+            if child.name in CONTAINERS["MessageHeader"] and child.name not in wanted:
+                self.add(
+                    codes.UNKNOWN,
+                    child,
+                    tr(
+                        "{name} does not belong in a {kind} packet's MessageHeader; ignored",
+                        name=child.name,
+                        kind=kind,
+                    ),
+                )
 
     def signature(self, header: Node) -> SignatureInfo | None:
         placeholder = header.find("DigitalSignature")
@@ -859,6 +878,12 @@ class _Reading:
             traces=traces,
             signature=signature,
         )
+
+
+_STATUS_FIELDS = CONTAINERS["Status"]
+_DOCUMENT_FIELDS = (
+    CONTAINERS["MessageHeader"] - {"StatusCode", "Description", "Timestamp"} - {"StaffInfo"}
+)
 
 
 def _blank(node: Node) -> bool:
