@@ -20,7 +20,7 @@ from qnegov._i18n import tr
 from qnegov._resources import schema_path
 from qnegov.edxml import _issues as codes
 from qnegov.edxml._attachments import DEFAULT_ATTACHMENT_LIMITS, AttachmentLimits
-from qnegov.edxml._models import BusinessDocType, Envelope, Packet
+from qnegov.edxml._models import Attachment, BusinessDocType, Envelope, Packet
 from qnegov.edxml._reader import read_packet
 from qnegov.edxml._shapes import CommaId, split_document_id
 from qnegov.edxml._tree import NS, Node
@@ -132,8 +132,8 @@ def check_rules(
     """
     found: list[Issue] = []
 
-    def add(code: str, message: str, *where: str) -> None:
-        node = _locate(root, where) if root is not None and where else None
+    def add(code: str, message: str, *where: str, nth: int = 0, cid: str | None = None) -> None:
+        node = _locate(root, where, nth, cid) if root is not None and where else None
         found.append(
             Issue(
                 code=code,
@@ -147,7 +147,7 @@ def check_rules(
         )
 
     traces = packet.traces
-    for before, after in itertools.pairwise(traces):
+    for n, (before, after) in enumerate(itertools.pairwise(traces)):
         if after.timestamp < before.timestamp:
             add(
                 codes.TRACE_ORDER,
@@ -158,6 +158,7 @@ def check_rules(
                 ),
                 "TraceHeaderList",
                 "TraceHeader",
+                nth=n + 1,
             )
     if not isinstance(packet, Envelope):
         return found
@@ -203,8 +204,10 @@ def check_rules(
     return found
 
 
-def _locate(root: Node, names: tuple[str, ...]) -> Node | None:
-    """The first element whose name and ancestors' names end with ``names``."""
+def _locate(root: Node, names: tuple[str, ...], nth: int, cid: str | None) -> Node | None:
+    """The ``nth`` element whose name and ancestors' names end with ``names``, or the one whose
+    ``ContentId`` is ``cid``."""
+    matches = []
     for node in root.walk():
         chain: list[str] = []
         step: Node | None = node
@@ -212,8 +215,14 @@ def _locate(root: Node, names: tuple[str, ...]) -> Node | None:
             chain.append(step.name)
             step = step.parent
         if tuple(reversed(chain)) == names:
-            return node
-    return None
+            matches.append(node)
+    if cid is not None:
+        for node in matches:
+            ids = [c.text.removeprefix("cid:") for c in node.find("ContentId")]
+            if cid in ids:
+                return node
+        return None
+    return matches[nth] if nth < len(matches) else None
 
 
 def _manifest_rules(packet: Envelope, add: Callable[..., None]) -> None:
@@ -242,34 +251,14 @@ def _manifest_rules(packet: Envelope, add: Callable[..., None]) -> None:
         )
     by_id = {r.content_id: r for r in packet.manifest}
     for att in packet.attachments:
-        declared = [
-            t
-            for t in (att.content_type, getattr(by_id.get(att.content_id), "content_type", None))
-            if t
-        ]
-        for ctype in declared:
-            if not _MIME.match(ctype):
-                add(
-                    codes.CONTENT_TYPE,
-                    tr(
-                        "ContentType {ctype!r} of {name} is no MIME type",
-                        ctype=ctype,
-                        name=att.name,
-                    ),
-                )
-            elif att.zipped and ctype != "application/zip":
-                add(
-                    codes.CONTENT_TYPE,
-                    tr("{name} travels zipped but is declared {ctype}", name=att.name, ctype=ctype),
-                )
-            elif not att.zipped and ctype == "application/zip" and att.payload.size:
-                add(
-                    codes.CONTENT_TYPE,
-                    tr(
-                        "{name} is declared application/zip but is not a zip archive", name=att.name
-                    ),
-                )
         ref = by_id.get(att.content_id)
+        places = [(att.content_type, ("AttachmentEncoded", "Attachment"))]
+        if ref is not None:
+            places.append((ref.content_type, ("edXMLManifest", "Reference")))
+        for ctype, where in places:
+            message = _content_type_problem(att, ctype)
+            if message is not None:
+                add(codes.CONTENT_TYPE, message, *where, cid=att.content_id)
         if ref is not None and ref.attachment_name and ref.attachment_name != att.name:
             add(
                 codes.MANIFEST,
@@ -279,4 +268,20 @@ def _manifest_rules(packet: Envelope, add: Callable[..., None]) -> None:
                     ref=ref.attachment_name,
                     name=att.name,
                 ),
+                "edXMLManifest",
+                "Reference",
+                cid=att.content_id,
             )
+
+
+def _content_type_problem(att: Attachment, ctype: str | None) -> str | None:
+    """Why a declared ContentType does not fit the attachment, or None when it does."""
+    if not ctype:
+        return None
+    if not _MIME.match(ctype):
+        return tr("ContentType {ctype!r} of {name} is no MIME type", ctype=ctype, name=att.name)
+    if att.zipped and ctype != "application/zip":
+        return tr("{name} travels zipped but is declared {ctype}", name=att.name, ctype=ctype)
+    if not att.zipped and ctype == "application/zip" and att.payload.size:
+        return tr("{name} is declared application/zip but is not a zip archive", name=att.name)
+    return None
