@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ _CHUNK: Final = 1 << 16
 _ZIP_MAGIC: Final = b"PK\x03\x04"
 _SPACE: Final = b" \t\r\n"
 _ZIP_EPOCH: Final = (1980, 1, 1, 0, 0, 0)
+_SPOOL: Final = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,10 @@ class Base64Decoder:
     """
 
     def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.NamedTemporaryFile(prefix="qnegov-b64-")  # noqa: SIM115
+        # small attachments never touch the disk; large ones roll over to a temporary file
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=_SPOOL, prefix="qnegov-b64-"
+        )
         self._pieces: list[str] = []
         self._buffered = 0
         self._pending = b""
@@ -145,6 +150,11 @@ def unpack(
             raise AttachmentError(tr("attachment zip archive holds no file"))
         first = members[0]
         _check_declared(first, limits)
+        if first.file_size <= limits.memory_bytes:  # zipfile never reads past the declared size
+            buffer = io.BytesIO()
+            _inflate(archive, first, buffer, limits)
+            payload = Payload.from_bytes(buffer.getvalue())
+            return Unpacked(payload, True, first.filename, tuple(m.filename for m in members[1:]))
         with tempfile.NamedTemporaryFile(prefix="qnegov-unzip-", delete=False) as out:
             spill = Path(out.name)
             try:

@@ -8,6 +8,7 @@ to the nearest ancestor that can hold them, and every such repair is remembered.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -173,6 +174,7 @@ class Repair:
     container: Node
 
 
+@functools.lru_cache(maxsize=512)
 def _split(tag: str) -> tuple[str | None, str]:
     if tag.startswith("{"):
         ns, _, local = tag[1:].partition("}")
