@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qnegov.codes import AgencyCode, DocumentId, Priority
 from qnegov.codes import DocumentCode as CodesDocumentCode
@@ -298,6 +298,19 @@ class MessageHeader(_Model):
     response_for: tuple[ResponseFor, ...] = ()
     steering_type: int | None = None
     document_id: DocId = ""
+
+    @field_validator("code", mode="after")
+    @classmethod
+    def _typed_code(cls, code: CodesDocumentCode | Code) -> CodesDocumentCode | Code:
+        """A raw ``Code`` that is a valid document code becomes one (as the reader does)."""
+        if isinstance(code, Code):
+            try:
+                parsed = CodesDocumentCode.parse(str(code))
+            except ValueError:
+                return code
+            if str(parsed) == str(code):
+                return parsed
+        return code
 
     @model_validator(mode="before")
     @classmethod
