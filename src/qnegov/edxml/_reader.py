@@ -8,7 +8,6 @@ and path; strict mode turns deviations into errors and refuses the packet.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -891,6 +890,7 @@ def _blank(node: Node) -> bool:
 
 
 def _is_empty_container(name: str) -> bool:
+    """Lists that peers write empty when there is nothing to list: not worth a warning."""
     return name in ("ToPlaces", "Appendixes")
 
 
@@ -911,13 +911,8 @@ def _position(source: _xml.Source) -> int | None:
     """Where a re-read must start from, or None when the source cannot be read twice."""
     if isinstance(source, bytes | str) or hasattr(source, "__fspath__"):
         return 0
-    stream = source
-    if isinstance(stream, io.IOBase) and stream.seekable():
-        return stream.tell()
-    seek = getattr(stream, "seekable", None)
-    if seek is not None and seek():
-        return int(stream.tell())
-    return None
+    seekable = getattr(source, "seekable", None)
+    return int(source.tell()) if seekable is not None and seekable() else None
 
 
 def _rewind(source: _xml.Source, start: int) -> None:
