@@ -184,7 +184,7 @@ def _check_declared(info: zipfile.ZipInfo, limits: AttachmentLimits) -> None:
             tr(
                 "attachment {name} declares a compression ratio above {ratio}:1 (zip bomb refused)",
                 name=info.filename,
-                ratio=limits.max_ratio,
+                ratio=f"{limits.max_ratio:g}",
             )
         )
 
@@ -215,7 +215,7 @@ def _inflate(
                             "attachment {name} declares a compression ratio above {ratio}:1 "
                             "(zip bomb refused)",
                             name=info.filename,
-                            ratio=limits.max_ratio,
+                            ratio=f"{limits.max_ratio:g}",
                         )
                     )
                 out.write(chunk)
