@@ -296,7 +296,7 @@ class MessageHeader(_Model):
     to_places: tuple[str, ...] = ()
     other_info: OtherInfo = OtherInfo()
     response_for: tuple[ResponseFor, ...] = ()
-    steering_type: int | None = None
+    steering_type: Annotated[SteeringType | int, _PREFER_CODE] | None = None
     document_id: DocId = ""
 
     @field_validator("code", mode="after")
