@@ -16,15 +16,14 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 _WRITE = """
 import resource, sys, time
 from datetime import date
 from pathlib import Path
-from qnegov.edxml import (Attachment, DocumentCode, MessageHeader, Organization, Payload,
-                          PromulgationInfo, new_document, write)
+from qnegov.edxml import (Attachment, DocumentCode, DocumentType, MessageHeader, Organization,
+                          OtherInfo, Payload, PromulgationInfo, SignerInfo, new_document, write)
 big, out = Path(sys.argv[1]), Path(sys.argv[2])
 header = MessageHeader(
     from_=Organization(organ_id="000.00.00.H47", organ_name="UBND tinh Quang Nam"),
@@ -32,6 +31,10 @@ header = MessageHeader(
     code=DocumentCode.parse("123/UBND-VP"),
     promulgation_info=PromulgationInfo(place="Tam Ky", promulgation_date=date(2025, 6, 30)),
     subject="Bao cao",
+    document_type=DocumentType(type=1, type_detail=0, type_name="Cong van"),
+    signer_info=SignerInfo(full_name="Nguyen Van A"),
+    other_info=OtherInfo(priority=0),
+    steering_type=1,
 )
 packet = new_document(header, [Attachment(content_id="big", name="big.bin",
                                           payload=Payload.from_file(big))])
@@ -51,6 +54,17 @@ seconds = time.perf_counter() - start
 att = env.attachments[0]
 assert att.payload.path is not None and att.payload.path.parent == folder
 print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, att.payload.sha256)
+"""
+
+_VALIDATE = """
+import resource, sys, time
+from pathlib import Path
+from qnegov.edxml import validate
+start = time.perf_counter()
+report = validate(Path(sys.argv[1]), strict=True)
+seconds = time.perf_counter() - start
+assert report.valid, [(i.code, i.message) for i in report.issues]
+print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 _LXML = """
@@ -104,6 +118,8 @@ def main() -> None:
         seconds, rss, digest = _run(_READ, str(packet), str(out))
         assert digest == expected, "decoded attachment differs from the original"
         rows.append(("qnegov read, decode to file", float(seconds), int(rss) / 1024))
+        seconds, rss = _run(_VALIDATE, str(packet))
+        rows.append(("qnegov validate --strict (XSD + rules)", float(seconds), int(rss) / 1024))
         seconds, rss, _ = _run(_LXML, str(packet))
         rows.append(("baseline: plain lxml parse (huge_tree)", float(seconds), int(rss) / 1024))
         size = packet.stat().st_size / (1 << 20)
@@ -111,8 +127,6 @@ def main() -> None:
         print(f"{'case':42} {'seconds':>9} {'peak RSS MB':>12}")
         for name, secs, mb in rows:
             print(f"{name:42} {secs:9.2f} {mb:12.1f}")
-        started = time.perf_counter()
-        del started
 
 
 if __name__ == "__main__":
