@@ -1,7 +1,8 @@
 """qnegov: e-government interoperability primitives for Vietnamese provinces.
 
 The public surface is what ``__all__`` lists; everything in a module whose name starts with an
-underscore is private and may change without notice.
+underscore is private and may change without notice. edXML packets live in :mod:`qnegov.edxml`
+(imported on demand: it brings pydantic models that ``import qnegov`` should not pay for).
 """
 
 from qnegov._resources import schemas_dir
@@ -25,6 +26,7 @@ from qnegov.errors import (
     InputError,
     InvalidCode,
     KeyLoadError,
+    NonConformingPacket,
     PacketError,
     PolicyViolation,
     QnegovError,
@@ -69,6 +71,7 @@ __all__ = [
     "Issue",
     "KeyLoadError",
     "KeySigner",
+    "NonConformingPacket",
     "PacketError",
     "PhoneNumber",
     "PolicyViolation",

@@ -301,8 +301,9 @@ def test_python_xmlsec_verifies_qnegov_signatures_over_generated_documents(
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
+    from qnegov.edxml import build
     from qnegov.signing import C14NMethod
-    from qnegov.testing import signable_packets, xml_documents
+    from qnegov.testing import packets, xml_documents
 
     inclusive = SignaturePolicy(name="inclusive", sign_c14n=C14NMethod.C14N_10)
     key = xmlsec.Key.from_memory(
@@ -311,7 +312,7 @@ def test_python_xmlsec_verifies_qnegov_signatures_over_generated_documents(
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(
-        doc=st.one_of(xml_documents(), signable_packets()),
+        doc=st.one_of(xml_documents(), packets().map(build)),
         policy=st.sampled_from([STRICT, inclusive]),
     )
     def check(doc: bytes, policy: SignaturePolicy) -> None:
@@ -328,13 +329,14 @@ def test_qnegov_verifies_python_xmlsec_signatures_over_generated_documents(
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from qnegov.testing import signable_packets, xml_documents
+    from qnegov.edxml import build
+    from qnegov.testing import packets, xml_documents
 
     x = xmlsec
     c14n_choices = [x.Transform.EXCL_C14N, x.Transform.C14N]
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(doc=st.one_of(xml_documents(), signable_packets()), c14n=st.sampled_from(c14n_choices))
+    @given(doc=st.one_of(xml_documents(), packets().map(build)), c14n=st.sampled_from(c14n_choices))
     def check(doc: bytes, c14n: object) -> None:
         tree = _xml.parse(doc)
         template = x.template.create(tree.getroot(), c14n, x.Transform.RSA_SHA256)

@@ -15,6 +15,7 @@ from typing import Final
 from qnegov._i18n import tr
 from qnegov.cli._codes import step_codes
 from qnegov.cli._context import Context
+from qnegov.cli._edxml import demo_step as edxml_demo_step
 from qnegov.cli._signing import step_signatures
 from qnegov.cli._validate import validate_files
 from qnegov.report import Report
@@ -48,6 +49,7 @@ DEMO_STEPS: Final[list[Callable[[Context, Path], None]]] = [
     step_safe_parsing,
     step_signatures,
     step_codes,
+    edxml_demo_step,
 ]
 
 

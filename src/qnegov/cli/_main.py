@@ -21,6 +21,7 @@ COMMAND_MODULES: Final = [
     "qnegov.cli._validate",
     "qnegov.cli._signing",
     "qnegov.cli._codes",
+    "qnegov.cli._edxml",
     "qnegov.cli._demo",
 ]
 """Each module defines ``register(sub, common)``; order is the order of ``--help``."""

@@ -24,25 +24,38 @@ from qnegov.testing.codes import (
     signer_authorities,
     tax_codes,
 )
-from qnegov.testing.signing import signable_packets, xml_documents, xml_text
+from qnegov.testing.edxml import (
+    attachments,
+    document_packets,
+    message_headers,
+    organizations,
+    packets,
+    status_packets,
+)
+from qnegov.testing.signing import xml_documents, xml_text
 
 __all__ = [
     "administrative_units",
     "agency_codes",
+    "attachments",
     "citizen_ids",
     "confidentialities",
     "document_codes",
     "document_ids",
+    "document_packets",
     "document_types",
+    "message_headers",
     "near_miss_agency_codes",
     "near_miss_citizen_ids",
     "near_miss_document_codes",
     "near_miss_phone_numbers",
     "near_miss_tax_codes",
+    "organizations",
+    "packets",
     "phone_numbers",
     "priorities",
-    "signable_packets",
     "signer_authorities",
+    "status_packets",
     "tax_codes",
     "xml_documents",
     "xml_text",
