@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from qnegov._i18n import set_language
 from qnegov.signing import KeySigner, TrustStore
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -187,10 +185,3 @@ def external_required() -> bool:
 
 def xmlsec1_path() -> str | None:
     return shutil.which("xmlsec1")
-
-
-@pytest.fixture(autouse=True)
-def _english_messages() -> Iterator[None]:
-    """CLI runs with ``--lang vi`` switch the process language; tests match English text."""
-    yield
-    set_language("en")

@@ -276,7 +276,7 @@ def _load_description(path: Path) -> dict[str, Any]:
         ) from exc
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            import yaml  # type: ignore[import-untyped]
+            import yaml  # type: ignore[import-untyped,unused-ignore]
         except ImportError:
             raise InputError(
                 tr(
