@@ -1,0 +1,148 @@
+"""Starting the hub: agencies file, admin token, uvicorn on a loopback port.
+
+Secrets never come from the command line: agency secrets live in the agencies file (or are
+registered through the admin API) and the admin token comes from ``QNEGOV_HUB_ADMIN_TOKEN``, a
+file, or is generated and written next to the database with owner-only permissions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Final
+
+from qnegov.errors import InputError
+from qnegov.exchange.hub._app import HubConfig, create_app
+from qnegov.exchange.hub._store import AgencyRecord, Store
+
+__all__ = ["add_serve_arguments", "load_agencies", "main", "resolve_admin_token", "serve"]
+
+ADMIN_TOKEN_ENV: Final = "QNEGOV_HUB_ADMIN_TOKEN"  # noqa: S105 - a variable name
+
+
+def load_agencies(path: Path, store: Store) -> int:
+    """Register the ``[[agency]]`` and ``[[client]]`` tables of a TOML file; returns agencies."""
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(str(exc.strerror or exc), file=str(path)) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(exc), file=str(path)) from exc
+    count = 0
+    for entry in data.get("agency", []):
+        secret = entry.get("secret") or os.environ.get(str(entry.get("secret_env", "")), "")
+        if not entry.get("code") or not secret:
+            raise InputError(
+                f"agency entry needs 'code' and 'secret' or 'secret_env': {entry}", file=str(path)
+            )
+        store.put_agency(
+            AgencyRecord(
+                code=str(entry["code"]),
+                secret=str(secret),
+                name=str(entry.get("name", "")),
+                other_code=entry.get("other_code"),
+                pcode=entry.get("pcode"),
+                mail=entry.get("mail"),
+                provincial=bool(entry.get("provincial", False)),
+            )
+        )
+        count += 1
+    for entry in data.get("client", []):
+        secret = entry.get("secret") or os.environ.get(str(entry.get("secret_env", "")), "")
+        if not entry.get("key") or not secret:
+            raise InputError(
+                "client entry needs 'key' and 'secret' or 'secret_env'", file=str(path)
+            )
+        store.put_gateway_client(str(entry["key"]), str(secret))
+    return count
+
+
+def resolve_admin_token(db: Path, token_file: Path | None) -> tuple[str, Path | None]:
+    """The admin token, and the file it was written to when it had to be generated."""
+    if token := os.environ.get(ADMIN_TOKEN_ENV, "").strip():
+        return token, None
+    if token_file is not None and token_file.exists():
+        return token_file.read_text(encoding="utf-8").strip(), None
+    target = token_file or db.with_name(db.name + ".admin-token")
+    token = secrets.token_urlsafe(32)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
+    return token, target
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8780, help="port to listen on")
+    parser.add_argument("--agencies", type=Path, help="TOML file of agencies and clients")
+    parser.add_argument(
+        "--admin-token-file",
+        type=Path,
+        help=f"admin token file (else ${ADMIN_TOKEN_ENV}, else generated)",
+    )
+    parser.add_argument(
+        "--token-ttl", type=float, default=3600.0, help="LGSP token lifetime in seconds"
+    )
+    parser.add_argument(
+        "--max-clock-skew",
+        type=float,
+        default=300.0,
+        help="accepted VDXP timestamp skew in seconds",
+    )
+    parser.add_argument(
+        "--enable-test-faults",
+        action="store_true",
+        help="TESTING ONLY: allow fault injection through /admin/faults",
+    )
+    parser.add_argument("--log-level", default="warning")
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Start the hub in the foreground until interrupted."""
+    import uvicorn
+
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    token, written = resolve_admin_token(args.db, args.admin_token_file)
+    config = HubConfig(
+        db=args.db,
+        admin_token=token,
+        token_ttl=args.token_ttl,
+        max_clock_skew=args.max_clock_skew,
+        enable_test_faults=args.enable_test_faults,
+    )
+    from qnegov.exchange.hub._checks import default_checks
+
+    config.checks = default_checks()
+    app = create_app(config)
+    if args.agencies is not None:
+        count = load_agencies(args.agencies, Store(args.db))
+        print(f"qnegov hub: {count} agencies from {args.agencies}", file=sys.stderr)
+    if written is not None:
+        print(f"qnegov hub: admin token written to {written}", file=sys.stderr)
+    print(
+        f"qnegov hub: serving on http://{args.host}:{args.port} (db {args.db})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qnegov.exchange.hub")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_serve_arguments(sub.add_parser("serve", help="run the reference hub"))
+    args = parser.parse_args(argv)
+    return serve(args)
