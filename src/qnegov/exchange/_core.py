@@ -144,7 +144,9 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 def _redact_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
     out = []
-    for name, value in headers.multi_items():
+    for raw_name, raw_value in headers.raw:
+        name = raw_name.decode("latin-1")
+        value = raw_value.decode("latin-1")
         out.append((name, REDACTED if name.lower() in SECRET_HEADERS else value))
     return out
 

@@ -263,7 +263,7 @@ async def _accept_packet(
     if info.sender != caller.code:
         owner = await run_in_threadpool(state.store.agency, info.sender)
         if owner is None or owner.pcode != caller.code:
-            raise _HubError("107", f"{caller.code} may not send as {info.sender}", 403)
+            raise _HubError("107", f"{caller.code} may not send as {info.sender}", 400)
     recipients = list(info.recipients)
     if only_to:
         stray = [r for r in only_to if r not in recipients]
@@ -363,7 +363,7 @@ async def vdxp_send(request: Request, state: _State) -> Response:
     if sender != caller.code:
         owner = await run_in_threadpool(state.store.agency, sender)
         if owner is None or owner.pcode != caller.code:
-            raise _HubError("107", f"{caller.code} may not send as {sender}", 403)
+            raise _HubError("107", f"{caller.code} may not send as {sender}", 400)
         caller = owner
     to = [c.strip() for c in params.get("to", "").split(",") if c.strip()] or None
     doc_id = await _accept_packet(
@@ -491,7 +491,7 @@ async def vdxp_delete(request: Request, state: _State) -> Response:
     code = params.get("agencycode", "")
     target = await run_in_threadpool(state.store.agency, code)
     if target is None or caller.code not in (target.code, target.pcode):
-        raise _HubError("110", f"{caller.code} may not remove {code!r}", 403)
+        raise _HubError("110", f"{caller.code} may not remove {code!r}", 409)
     await run_in_threadpool(state.store.delete_agency, code)
     return _ok("vdxp")
 
@@ -608,7 +608,7 @@ async def lgsp_unregister(request: Request, state: _State, caller: AgencyRecord)
     code = str(data.get("agencyCode", "")) if isinstance(data, dict) else ""
     target = await run_in_threadpool(state.store.agency, code)
     if target is None or caller.code not in (target.code, target.pcode):
-        raise _HubError("110", f"{caller.code} may not remove {code!r}", 403)
+        raise _HubError("110", f"{caller.code} may not remove {code!r}", 409)
     await run_in_threadpool(state.store.delete_agency, code)
     return _ok("lgsp")
 
