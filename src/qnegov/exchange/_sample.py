@@ -45,7 +45,8 @@ def sample_document(
             "<AttachmentEncoded><Attachment><ContentId>cid:att1</ContentId>"
             "<AttachmentName>phu-luc.bin</AttachmentName>"
             "<ContentType>application/octet-stream</ContentType>"
-            f"<edXML:ContentTransferEncoded>{payload}</edXML:ContentTransferEncoded>"
+            f'<edXML:ContentTransferEncoded xmlns:edXML="{_NS}">{payload}'
+            "</edXML:ContentTransferEncoded>"
             "</Attachment></AttachmentEncoded>"
         )
     text = (
