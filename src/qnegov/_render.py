@@ -8,10 +8,12 @@ each issue at once; JUnit and SARIF are whole documents and write everything at 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 from qnegov._i18n import tr
 from qnegov._version import __version__
@@ -21,6 +23,20 @@ __all__ = ["FORMATS", "Renderer", "make_renderer", "render"]
 
 FORMATS: Final = ("text", "json", "junit", "sarif")
 _TOOL_URI: Final = "https://pypi.org/project/qnegov/"
+_NOT_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Messages may quote hostile bytes; characters XML 1.0 forbids become U+FFFD."""
+    return _NOT_XML_CHAR.sub("\ufffd", text)
+
+
+def escape(text: str) -> str:
+    return _escape(_xml_safe(text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_xml_safe(text))
 
 
 class Renderer(Protocol):

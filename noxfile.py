@@ -1,0 +1,42 @@
+"""Developer sessions: tests, lint, typecheck, bench (``nox -s NAME``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.default_venv_backend = "venv"
+
+BENCHMARKS = sorted(p.name for p in Path("benchmarks").glob("*.py") if not p.name.startswith("_"))
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """The whole test suite, as the README and CI run it."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check over everything."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", "--strict", "src/qnegov")
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Every benchmark under benchmarks/ (or the ones named after ``--``), each printing a table."""
+    session.install("-e", ".[dev,bench]")
+    for name in session.posargs or BENCHMARKS:
+        session.run("python", f"benchmarks/{name}")
