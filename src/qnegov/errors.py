@@ -15,6 +15,7 @@ they are collected as :class:`qnegov.report.Issue` objects in a :class:`qnegov.r
     ├── SchemaError                          schema_error          (ValueError)
     ├── InvalidCode                          invalid_code          (ValueError)
     ├── PacketError                          invalid_packet        (ValueError)
+    │   ├── NonConformingPacket              packet_nonconforming
     │   └── AttachmentError                  invalid_attachment
     │       └── ZipBombError                 zip_bomb
     ├── SignatureError                       signature_error       (ValueError)
@@ -38,7 +39,7 @@ Each error knows where it happened (``file``, ``line``, ``column``) when that is
 from __future__ import annotations
 
 from os import PathLike
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AmbiguousSignature",
@@ -50,6 +51,7 @@ __all__ = [
     "InputError",
     "InvalidCode",
     "KeyLoadError",
+    "NonConformingPacket",
     "PacketError",
     "PolicyViolation",
     "QnegovError",
@@ -168,6 +170,16 @@ class PacketError(QnegovError, ValueError):
     """An edXML packet that cannot be turned into a model, even leniently."""
 
     code = "invalid_packet"
+
+
+class NonConformingPacket(PacketError):
+    """A packet read in strict mode deviates from the standard; ``issues`` says how."""
+
+    code = "packet_nonconforming"
+
+    def __init__(self, message: str, *, issues: tuple[object, ...] = (), **where: Any) -> None:
+        self.issues = issues
+        super().__init__(message, **where)
 
 
 class AttachmentError(PacketError):
