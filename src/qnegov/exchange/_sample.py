@@ -39,7 +39,15 @@ def sample_document(
     """A document packet from ``sender`` to ``recipients``, about ``padding`` bytes larger."""
     document_id = f"{sender},{date},{number}/{notation}"
     attachment = ""
+    manifest = '<edXML:edXMLManifest version="1.0"/>'
     if padding > 0:
+        manifest = (
+            '<edXML:edXMLManifest version="1.0"><edXML:Reference>'
+            "<edXML:ContentId>cid:att1</edXML:ContentId>"
+            "<edXML:ContentType>application/octet-stream</edXML:ContentType>"
+            "<edXML:AttachmentName>phu-luc.bin</edXML:AttachmentName>"
+            "</edXML:Reference></edXML:edXMLManifest>"
+        )
         payload = base64.b64encode(b"\0" * (padding * 3 // 4)).decode("ascii")
         attachment = (
             "<AttachmentEncoded><Attachment><ContentId>cid:att1</ContentId>"
@@ -65,7 +73,7 @@ def sample_document(
         f"<edXML:Subject>{escape(subject)}</edXML:Subject>"
         "<edXML:SteeringType>1</edXML:SteeringType>"
         "</edXML:MessageHeader><edXML:TraceHeaderList/></edXML:edXMLHeader>"
-        '<edXML:edXMLBody><edXML:edXMLManifest version="1.0"/></edXML:edXMLBody>'
+        f"<edXML:edXMLBody>{manifest}</edXML:edXMLBody>"
         "</edXML:edXMLEnvelope>" + attachment + "</edXML>\n"
     )
     return text.encode("utf-8")

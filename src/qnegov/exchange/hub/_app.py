@@ -63,9 +63,9 @@ ERROR_CODES: Final = {
 """The hub's own error codes (the national platform's codes are not documented publicly)."""
 
 API_PREFIX: Final = "/truclienthong/v1.0.0"
-PacketCheck = Callable[[bytes, RoutingInfo], None]
-"""Extra check of an incoming packet (edXML validation, signature); raises ``_HubError``-like
-:class:`QnegovError` subclasses to refuse it."""
+PacketCheck = Callable[[bytes, RoutingInfo | None], None]
+"""A check of an incoming packet (edXML validation, signature) run before routing; it refuses
+the packet by raising a :class:`QnegovError` (signature errors become code 105, others 102)."""
 
 
 @dataclass(slots=True)
@@ -233,9 +233,9 @@ def _lgsp(
 
 def _inspect(state: _State, body: bytes) -> RoutingInfo:
     try:
-        info = routing_info(body, name="<packet>")
         for check in state.config.checks:
-            check(body, info)
+            check(body, None)
+        info = routing_info(body, name="<packet>")
     except QnegovError as exc:
         code = "105" if exc.code.startswith(("signature", "certificate")) else "102"
         raise _HubError(code, f"{exc.code}: {exc}", 400) from None

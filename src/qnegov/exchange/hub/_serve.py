@@ -95,6 +95,24 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="accepted VDXP timestamp skew in seconds",
     )
     parser.add_argument(
+        "--accept-invalid-packets",
+        action="store_true",
+        help="refuse only unreadable packets, not those with validation errors",
+    )
+    parser.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        metavar="PEM",
+        help="trusted CA certificate(s): every packet must then be signed",
+    )
+    parser.add_argument(
+        "--signature-policy",
+        default="strict",
+        choices=["strict", "legacy"],
+        help="signature policy when --trust is given",
+    )
+    parser.add_argument(
         "--enable-test-faults",
         action="store_true",
         help="TESTING ONLY: allow fault injection through /admin/faults",
@@ -116,8 +134,14 @@ def serve(args: argparse.Namespace) -> int:
         enable_test_faults=args.enable_test_faults,
     )
     from qnegov.exchange.hub._checks import default_checks
+    from qnegov.signing import TrustStore, policy_by_name
 
-    config.checks = default_checks()
+    trust = TrustStore.from_paths(*args.trust) if args.trust else None
+    config.checks = default_checks(
+        "fatal" if args.accept_invalid_packets else "errors",
+        trust,
+        policy_by_name(args.signature_policy),
+    )
     app = create_app(config)
     if args.agencies is not None:
         count = load_agencies(args.agencies, Store(args.db))
