@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Hub
 
+from conftest import Hub
 from qnegov.exchange import AuditRecord, DocumentExchangeClient, LgspClient, RetryPolicy
 from qnegov.exchange._sample import sample_document
 

@@ -10,8 +10,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import Hub
 
+from conftest import Hub
 from qnegov.errors import ExchangeError
 from qnegov.exchange import AsyncDocumentExchangeClient, DocumentExchangeClient, RetryPolicy
 from qnegov.exchange._sample import sample_document

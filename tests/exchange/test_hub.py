@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DATA, Hub
 
+from conftest import DATA, Hub
 from qnegov.errors import RemoteError
 from qnegov.exchange import DocumentExchangeClient, RetryPolicy
 from qnegov.exchange._sample import sample_document
@@ -22,10 +22,19 @@ def test_openapi_describes_both_apis(hub: Hub) -> None:
     document = httpx.get(hub.url + "/openapi.json").json()
     assert document["openapi"].startswith("3.")
     paths = document["paths"]
-    for path in ("/sendEdoc", "/getReceivedEdocList", "/getEdoc", "/downloadEdoc",
-                 "/updateStatus", "/getSentEdocList", "/getAgenciesList", "/getAgenciesListQD20",
-                 "/token", "/truclienthong/v1.0.0/vanbans",
-                 "/truclienthong/v1.0.0/vanbans/{doc_id}"):
+    for path in (
+        "/sendEdoc",
+        "/getReceivedEdocList",
+        "/getEdoc",
+        "/downloadEdoc",
+        "/updateStatus",
+        "/getSentEdocList",
+        "/getAgenciesList",
+        "/getAgenciesListQD20",
+        "/token",
+        "/truclienthong/v1.0.0/vanbans",
+        "/truclienthong/v1.0.0/vanbans/{doc_id}",
+    ):
         assert path in paths, path
     assert set(paths["/truclienthong/v1.0.0/vanbans/{doc_id}"]) == {"get", "put"}
     # every route the app serves is described (admin faults included, marked as testing)
@@ -35,16 +44,19 @@ def test_openapi_describes_both_apis(hub: Hub) -> None:
 def test_admin_api_needs_the_admin_token(hub: Hub) -> None:
     response = httpx.post(hub.url + "/admin/agencies", json={"code": "X"})
     assert response.status_code == 401
-    wrong = httpx.post(hub.url + "/admin/agencies", json={"code": "X"},
-                       headers={"Authorization": "Bearer nope"})
+    wrong = httpx.post(
+        hub.url + "/admin/agencies", json={"code": "X"}, headers={"Authorization": "Bearer nope"}
+    )
     assert wrong.status_code == 401
 
 
 def test_non_conforming_real_sample_is_refused_with_its_issue(hub: Hub) -> None:
     # edoc.edxml nests From inside From and misplaces elements: validation errors.
     secret = hub.agency("777.77.04.D77")
-    with DocumentExchangeClient(hub.url, "777.77.04.D77", secret, retry=ONCE) as c, \
-            pytest.raises(RemoteError) as err:
+    with (
+        DocumentExchangeClient(hub.url, "777.77.04.D77", secret, retry=ONCE) as c,
+        pytest.raises(RemoteError) as err,
+    ):
         c.send(DATA / "edoc.edxml")
     assert err.value.remote_code == "102" and "edxml_" in str(err.value)
 
@@ -62,8 +74,9 @@ def signed_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, 
     import os
 
     os.environ["QNEGOV_TEST_SECRET_B"] = "secret-b"
-    running = Hub(db=folder / "hub.sqlite",
-                  extra=["--agencies", str(agencies), "--trust", str(pki.ca_cert)])
+    running = Hub(
+        db=folder / "hub.sqlite", extra=["--agencies", str(agencies), "--trust", str(pki.ca_cert)]
+    )
     running.start()
     try:
         yield running, folder / "pki"

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Hub
 
+from conftest import Hub
 from qnegov.errors import AuthError
 from qnegov.exchange import AsyncLgspClient, LgspClient
 from qnegov.exchange._sample import sample_document, sample_status
@@ -125,8 +125,9 @@ def test_wrong_consumer_secret_is_an_auth_error(short_hub: Hub, creds: dict[str,
 
 
 def test_wrong_agency_secret_is_an_auth_error(short_hub: Hub, creds: dict[str, str]) -> None:
-    with LgspClient(short_hub.url, "app", creds["app"], "f" * 64) as a, pytest.raises(
-        AuthError, match="101"
+    with (
+        LgspClient(short_hub.url, "app", creds["app"], "f" * 64) as a,
+        pytest.raises(AuthError, match="101"),
     ):
         a.inbox()
 

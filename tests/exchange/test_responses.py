@@ -20,8 +20,11 @@ Answer = Callable[[httpx.Request], httpx.Response]
 
 def platform(answer: Answer) -> DocumentExchangeClient:
     return DocumentExchangeClient(
-        "http://platform.invalid", "000.00.00.H47", "secret",
-        transport=httpx.MockTransport(answer), retry=RetryPolicy(attempts=1),
+        "http://platform.invalid",
+        "000.00.00.H47",
+        "secret",
+        transport=httpx.MockTransport(answer),
+        retry=RetryPolicy(attempts=1),
     )
 
 

@@ -6,8 +6,8 @@ import asyncio
 import time
 
 import pytest
-from conftest import Hub
 
+from conftest import Hub
 from qnegov.errors import RemoteError, TransportError
 from qnegov.exchange import AsyncDocumentExchangeClient, DocumentExchangeClient, RetryPolicy
 from qnegov.exchange._sample import sample_document
@@ -62,9 +62,10 @@ def test_persistent_5xx_is_a_remote_error_after_all_attempts(
     hub: Hub, keys: dict[str, str]
 ) -> None:
     hub.fault("/getReceivedEdocList", "status", count=10, status=500)
-    with DocumentExchangeClient(hub.url, A, keys[A], retry=FAST) as a, pytest.raises(
-        RemoteError
-    ) as err:
+    with (
+        DocumentExchangeClient(hub.url, A, keys[A], retry=FAST) as a,
+        pytest.raises(RemoteError) as err,
+    ):
         a.inbox()
     assert err.value.status_code == 500
 

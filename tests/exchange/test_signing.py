@@ -23,8 +23,9 @@ def test_auth_mirrors_headers_and_signs_their_json() -> None:
     moment = datetime(2026, 11, 27, 2, 0, 0, tzinfo=UTC)
     auth = VdxpAuth("000.00.00.H47", "s3cret", clock=lambda: moment)
     request = httpx.Request(
-        "POST", "http://127.0.0.1/getEdoc", headers={"Content-Type": "application/json",
-                                                     "docId": "abc"}
+        "POST",
+        "http://127.0.0.1/getEdoc",
+        headers={"Content-Type": "application/json", "docId": "abc"},
     )
     signed = next(auth.auth_flow(request))
     text = signed.headers["XroadVnpt-sign-header"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DATA, Hub
 
+from conftest import DATA, Hub
 from qnegov.errors import AuthError, RemoteError
 from qnegov.exchange import (
     AsyncDocumentExchangeClient,
@@ -63,8 +63,11 @@ def test_status_packet_returns_to_the_sender_and_marks_the_sent_list(
         doc = a.send(packet)
         assert [i.doc_id for i in b.inbox()] == [doc.doc_id]
         status = sample_status(
-            "000.00.00.H48", "000.00.00.H47", "000.00.00.H47,2026/11/27,77/UBND-VP",
-            status_code="03", description="Đã tiếp nhận",
+            "000.00.00.H48",
+            "000.00.00.H47",
+            "000.00.00.H47,2026/11/27,77/UBND-VP",
+            status_code="03",
+            description="Đã tiếp nhận",
         )
         b.send(status, message_type="status")
         b.ack(doc.doc_id, "done")
@@ -101,8 +104,9 @@ def test_agencies_in_both_code_forms(hub: Hub, secrets_: dict[str, str]) -> None
 
 
 def test_bad_hmac_is_rejected_by_the_hub(hub: Hub, secrets_: dict[str, str]) -> None:
-    with DocumentExchangeClient(hub.url, SENDER, "not-the-secret") as c, pytest.raises(
-        AuthError, match="bad HMAC"
+    with (
+        DocumentExchangeClient(hub.url, SENDER, "not-the-secret") as c,
+        pytest.raises(AuthError, match="bad HMAC"),
     ):
         c.inbox()
 
@@ -154,8 +158,10 @@ def test_async_client_sends_concurrently(hub: Hub, secrets_: dict[str, str]) -> 
             hub.url, "000.00.00.H47", secrets_["000.00.00.H47"]
         ) as c:
             receipts = await asyncio.gather(
-                *(c.send(sample_document("000.00.00.H47", ["000.00.00.H48"], number=f"a{i}"))
-                  for i in range(20))
+                *(
+                    c.send(sample_document("000.00.00.H47", ["000.00.00.H48"], number=f"a{i}"))
+                    for i in range(20)
+                )
             )
             return {r.doc_id for r in receipts}
 

@@ -5,12 +5,14 @@ Integrators run it on loopback to test their apps against a real server
 """
 
 from qnegov.exchange.hub._app import ERROR_CODES, HubConfig, PacketCheck, create_app
+from qnegov.exchange.hub._embedded import EmbeddedHub
 from qnegov.exchange.hub._serve import load_agencies, serve
 from qnegov.exchange.hub._store import AgencyRecord, Store
 
 __all__ = [
     "ERROR_CODES",
     "AgencyRecord",
+    "EmbeddedHub",
     "HubConfig",
     "PacketCheck",
     "Store",
