@@ -64,9 +64,21 @@ def start_hub(db: Path, token: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": token}
     process = subprocess.Popen(
-        [sys.executable, "-m", "qnegov.exchange.hub", "serve", "--db", str(db),
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "qnegov.exchange.hub",
+            "serve",
+            "--db",
+            str(db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -106,15 +118,24 @@ async def drive(
     return result
 
 
-async def level(url: str, secret: str, clients: int, total: int, size: int, max_seconds: float,
-                tag: str) -> tuple[Result, Result]:
+async def level(
+    url: str, secret: str, clients: int, total: int, size: int, max_seconds: float, tag: str
+) -> tuple[Result, Result]:
     limits = {"limits": httpx.Limits(max_connections=1)}
-    pool = [AsyncDocumentExchangeClient(url, SENDER, secret, retry=RetryPolicy(attempts=1),
-                                        timeout=60.0, **limits) for _ in range(clients)]
-    plain = [httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits["limits"])
-             for _ in range(clients)]
-    packets = [sample_document(SENDER, [RECIPIENT], number=f"{tag}-{i}", padding=size)
-               for i in range(total)]
+    pool = [
+        AsyncDocumentExchangeClient(
+            url, SENDER, secret, retry=RetryPolicy(attempts=1), timeout=60.0, **limits
+        )
+        for _ in range(clients)
+    ]
+    plain = [
+        httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits["limits"])
+        for _ in range(clients)
+    ]
+    packets = [
+        sample_document(SENDER, [RECIPIENT], number=f"{tag}-{i}", padding=size)
+        for i in range(total)
+    ]
     sends = Result()
 
     async def health(job: int) -> float | None:
@@ -157,8 +178,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="1,10,100")
     parser.add_argument("--size", type=int, default=100_000, help="packet size in bytes")
-    parser.add_argument("--sends", type=int, default=0,
-                        help="sends per level (default: max(100, 4 x clients))")
+    parser.add_argument(
+        "--sends", type=int, default=0, help="sends per level (default: max(100, 4 x clients))"
+    )
     parser.add_argument("--max-seconds", type=float, default=60.0)
     args = parser.parse_args()
     token = secrets.token_urlsafe(16)
@@ -166,28 +188,44 @@ def main() -> None:
         process, url = start_hub(Path(tmp) / "hub.sqlite", token)
         try:
             admin = {"Authorization": f"Bearer {token}"}
-            keys = {code: httpx.post(url + "/admin/agencies", json={"code": code},
-                                     headers=admin).json()["secret"]
-                    for code in (SENDER, RECIPIENT)}
-            print(f"reference hub, SQLite WAL synchronous=FULL, {args.size // 1000} KB packets, "
-                  f"loopback, {os.cpu_count()} CPUs shared by clients and hub")
-            header = (f"{'clients':>7} {'sends':>6} {'ok':>6} {'errors':>6} {'lost':>5} "
-                      f"{'sends/s':>8} {'p50 ms':>8} {'p99 ms':>8} | {'baseline req/s':>14} "
-                      f"{'p50 ms':>7} {'p99 ms':>7}")
+            keys = {
+                code: httpx.post(
+                    url + "/admin/agencies", json={"code": code}, headers=admin
+                ).json()["secret"]
+                for code in (SENDER, RECIPIENT)
+            }
+            print(
+                f"reference hub, SQLite WAL synchronous=FULL, {args.size // 1000} KB packets, "
+                f"loopback, {os.cpu_count()} CPUs shared by clients and hub"
+            )
+            header = (
+                f"{'clients':>7} {'sends':>6} {'ok':>6} {'errors':>6} {'lost':>5} "
+                f"{'sends/s':>8} {'p50 ms':>8} {'p99 ms':>8} | {'baseline req/s':>14} "
+                f"{'p50 ms':>7} {'p99 ms':>7}"
+            )
             print(header)
             print("-" * len(header))
             for clients in (int(c) for c in args.clients.split(",")):
                 total = args.sends or max(100, 4 * clients)
                 baseline, measured = asyncio.run(
-                    level(url, keys[SENDER], clients, total, args.size, args.max_seconds,
-                          tag=f"c{clients}")
+                    level(
+                        url,
+                        keys[SENDER],
+                        clients,
+                        total,
+                        args.size,
+                        args.max_seconds,
+                        tag=f"c{clients}",
+                    )
                 )
                 missing = lost(url, keys[RECIPIENT], measured.acked)
                 rate, p50, p99 = measured.row()
                 b_rate, b50, b99 = baseline.row()
-                print(f"{clients:>7} {total:>6} {len(measured.latencies):>6} "
-                      f"{measured.errors:>6} {missing:>5} {rate:>8.1f} {p50:>8.1f} {p99:>8.1f} | "
-                      f"{b_rate:>14.1f} {b50:>7.1f} {b99:>7.1f}")
+                print(
+                    f"{clients:>7} {total:>6} {len(measured.latencies):>6} "
+                    f"{measured.errors:>6} {missing:>5} {rate:>8.1f} {p50:>8.1f} {p99:>8.1f} | "
+                    f"{b_rate:>14.1f} {b50:>7.1f} {b99:>7.1f}"
+                )
                 with DocumentExchangeClient(url, RECIPIENT, keys[RECIPIENT]) as receiver:
                     for doc_id in measured.acked.values():
                         receiver.ack(doc_id, "done")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LOOPBACK, Hub, free_port
 
+from conftest import LOOPBACK, Hub, free_port
 from qnegov.cli import main
 from qnegov.exchange._sample import sample_document
 
@@ -29,8 +29,10 @@ def profile(tmp_path: Path, hub: Hub, agency: str, api: str = "vdxp") -> Path:
     if api == "vdxp":
         body = f'api = "vdxp"\nurl = "{hub.url}"\nsystem_id = "{agency}"\nsecret_env = "X_SECRET"\n'
     else:
-        body = (f'api = "lgsp"\nurl = "{hub.url}"\nconsumer_key = "cli-app"\n'
-                'consumer_secret_env = "X_CONSUMER"\nagency_secret_env = "X_SECRET"\n')
+        body = (
+            f'api = "lgsp"\nurl = "{hub.url}"\nconsumer_key = "cli-app"\n'
+            'consumer_secret_env = "X_CONSUMER"\nagency_secret_env = "X_SECRET"\n'
+        )
     path.write_text(body, encoding="utf-8")
     return path
 
@@ -43,15 +45,21 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 @pytest.mark.parametrize("api", ["vdxp", "lgsp"])
 def test_send_inbox_fetch_ack(
-    api: str, hub: Hub, keys: dict[str, str], tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    api: str,
+    hub: Hub,
+    keys: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     packet = tmp_path / "cong-van.edxml"
     packet.write_bytes(sample_document(A, [B], number=f"cli-{api}"))
     monkeypatch.setenv("X_CONSUMER", keys["app"])
     monkeypatch.setenv("X_SECRET", keys[A])
-    code, out, _ = run(["send", str(packet), "--profile", str(profile(tmp_path, hub, A, api)),
-                        "--format", "json"], capsys)
+    code, out, _ = run(
+        ["send", str(packet), "--profile", str(profile(tmp_path, hub, A, api)), "--format", "json"],
+        capsys,
+    )
     assert code == 0
     (sent,) = json.loads(out)
     monkeypatch.setenv("X_SECRET", keys[B])
@@ -68,12 +76,16 @@ def test_send_inbox_fetch_ack(
 
 
 def test_bad_ack_status_is_a_usage_error(
-    hub: Hub, keys: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    hub: Hub,
+    keys: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("X_SECRET", keys[B])
-    code, _, err = run(["ack", "x", "finished", "--profile", str(profile(tmp_path, hub, B))],
-                       capsys)
+    code, _, err = run(
+        ["ack", "x", "finished", "--profile", str(profile(tmp_path, hub, B))], capsys
+    )
     assert code == 2 and "done, fail, processing" in err
 
 
@@ -84,7 +96,9 @@ def test_secrets_are_not_accepted_on_the_command_line(capsys: pytest.CaptureFixt
 
 
 def test_wrong_secret_is_reported_without_traceback(
-    hub: Hub, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    hub: Hub,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("X_SECRET", "wrong")
@@ -96,9 +110,22 @@ def test_hub_serve_starts_without_agencies_and_serves_openapi(tmp_path: Path) ->
     port = free_port()
     env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": "t0ken"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "qnegov", "hub", "serve", "--db", str(tmp_path / "h.sqlite"),
-         "--host", LOOPBACK, "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "qnegov",
+            "hub",
+            "serve",
+            "--db",
+            str(tmp_path / "h.sqlite"),
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         url = f"http://{LOOPBACK}:{port}"
@@ -111,8 +138,9 @@ def test_hub_serve_starts_without_agencies_and_serves_openapi(tmp_path: Path) ->
                 assert time.monotonic() < deadline and process.poll() is None
                 time.sleep(0.1)
         assert "/sendEdoc" in document["paths"]
-        registered = httpx.post(url + "/admin/agencies", json={"code": A},
-                                headers={"Authorization": "Bearer t0ken"})
+        registered = httpx.post(
+            url + "/admin/agencies", json={"code": A}, headers={"Authorization": "Bearer t0ken"}
+        )
         assert registered.status_code == 200 and len(registered.json()["secret"]) == 64
     finally:
         process.kill()

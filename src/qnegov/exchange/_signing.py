@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
@@ -26,12 +26,14 @@ __all__ = [
     "SIGN_HEADER",
     "VERSION_HEADER",
     "VIETNAM",
+    "SignatureRefused",
     "format_timestamp",
     "hash_file",
     "hash_file_matches",
     "parse_timestamp",
     "sign_headers",
     "signature",
+    "verify_headers",
 ]
 
 PREFIX: Final = "XroadVnpt-"
@@ -102,3 +104,55 @@ def sign_headers(headers: Mapping[str, str], secret: str) -> dict[str, str]:
     wire["User-Agent"] = SDK_USER_AGENT
     wire[VERSION_HEADER] = SDK_VERSION
     return wire
+
+
+class SignatureRefused(ValueError):
+    """Why a signed request is refused (the hub turns it into error code 101)."""
+
+
+def verify_headers(
+    headers: Callable[[str], str | None],
+    secret_for: Callable[[str], str | None],
+    *,
+    now: datetime,
+    max_skew: float,
+) -> dict[str, str]:
+    """Check a request signed by :func:`sign_headers`; return its operation headers.
+
+    ``headers(name)`` reads a request header (case-insensitively), ``secret_for(system_id)`` the
+    secret of a system (``None`` if unknown). Names in the result are lowercased and unprefixed.
+    Every signed value must equal the header actually sent, the key list must name exactly the
+    signed headers, and the timestamp must be within ``max_skew`` seconds of ``now``.
+    """
+    text, claimed, keys = headers(SIGN_HEADER), headers(HASH_HEADER), headers(KEY_HEADER)
+    if not text or not claimed or keys is None:
+        raise SignatureRefused("missing XroadVnpt signature headers")
+    try:
+        signed = json.loads(text)
+    except ValueError:
+        raise SignatureRefused("XroadVnpt-sign-header is not JSON") from None
+    if not isinstance(signed, dict) or not all(
+        isinstance(k, str) and k.startswith(PREFIX) and isinstance(v, str)
+        for k, v in signed.items()
+    ):
+        raise SignatureRefused("XroadVnpt-sign-header is not a flat object of strings")
+    names = [k[len(PREFIX) :] for k in signed]
+    if [k.lower() for k in keys.split(";")] != [n.lower() for n in names]:
+        raise SignatureRefused("XroadVnpt-sign-header-key does not list the signed headers")
+    params = {n.lower(): v for n, v in zip(names, signed.values(), strict=True)}
+    system_id = params.get("systemid", "")
+    secret = secret_for(system_id)
+    if secret is None:
+        raise SignatureRefused(f"unknown systemid {system_id!r}")
+    if not hmac.compare_digest(signature(secret, text), claimed.lower()):
+        raise SignatureRefused("XroadVnpt-hash-header does not match (bad HMAC)")
+    for name, value in signed.items():
+        if headers(name) != value:
+            raise SignatureRefused(f"header {name} differs from its signed value")
+    try:
+        moment = parse_timestamp(params.get("timestamp", ""))
+    except ValueError:
+        raise SignatureRefused("missing or malformed timestamp") from None
+    if abs((now - moment).total_seconds()) > max_skew:
+        raise SignatureRefused("timestamp outside the accepted clock skew")
+    return params

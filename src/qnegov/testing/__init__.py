@@ -6,4 +6,20 @@ in its own module here and re-exports them below.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from qnegov.testing.exchange import (
+    agencies,
+    agency_codes,
+    inbox_items,
+    operation_headers,
+    platform_answers,
+    sent_receipts,
+)
+
+__all__ = [
+    "agencies",
+    "agency_codes",
+    "inbox_items",
+    "operation_headers",
+    "platform_answers",
+    "sent_receipts",
+]
