@@ -31,19 +31,29 @@ from qnegov.errors import (
     XMLSyntaxError,
     ZipBombError,
 )
+from qnegov.exchange import (
+    AsyncDocumentExchangeClient,
+    AsyncLgspClient,
+    DocumentExchangeClient,
+    LgspClient,
+)
 from qnegov.report import Issue, Report, Severity
 
 __all__ = [
     "AmbiguousSignature",
+    "AsyncDocumentExchangeClient",
+    "AsyncLgspClient",
     "AttachmentError",
     "AuthError",
     "BadResponse",
     "CertificateExpired",
+    "DocumentExchangeClient",
     "ExchangeError",
     "InputError",
     "InvalidCode",
     "Issue",
     "KeyLoadError",
+    "LgspClient",
     "PacketError",
     "PolicyViolation",
     "QnegovError",

@@ -27,6 +27,7 @@ from qnegov.exchange import (
     MessageType,
     TlsConfig,
 )
+from qnegov.exchange._hub_arguments import add_serve_arguments
 
 __all__ = ["load_profile", "register", "step_exchange"]
 
@@ -290,12 +291,7 @@ def register(
     serve = hub_sub.add_parser(
         "serve", parents=[common], help=tr("serve the VDXP and LGSP APIs on a loopback port")
     )
-    try:
-        from qnegov.exchange.hub._serve import add_serve_arguments
-    except ImportError:
-        serve.add_argument("rest", nargs=argparse.REMAINDER)
-    else:
-        add_serve_arguments(serve)
+    add_serve_arguments(serve)
     serve.set_defaults(handler=run_hub_serve)
 
 
