@@ -49,6 +49,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="signature policy when --trust is given",
     )
     parser.add_argument(
+        "--tls-cert", type=Path, metavar="PEM", help="serve HTTPS with this certificate"
+    )
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="private key of --tls-cert")
+    parser.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        metavar="PEM",
+        help="require client certificates issued by this CA (mutual TLS)",
+    )
+    parser.add_argument(
         "--enable-test-faults",
         action="store_true",
         help="TESTING ONLY: allow fault injection through /admin/faults",

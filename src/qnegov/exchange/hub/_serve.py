@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import ssl
 import sys
 import tomllib
 from pathlib import Path
@@ -102,11 +103,17 @@ def serve(args: argparse.Namespace) -> int:
         print(f"qnegov hub: {count} agencies from {args.agencies}", file=sys.stderr)
     if written is not None:
         print(f"qnegov hub: admin token written to {written}", file=sys.stderr)
+    scheme = "https" if args.tls_cert is not None else "http"
     print(
-        f"qnegov hub: serving on http://{args.host}:{args.port} (db {args.db})",
+        f"qnegov hub: serving on {scheme}://{args.host}:{args.port} (db {args.db})",
         file=sys.stderr,
         flush=True,
     )
+    tls: dict[str, Any] = {}
+    if args.tls_cert is not None:
+        tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
+        if args.tls_client_ca is not None:
+            tls |= {"ssl_ca_certs": str(args.tls_client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
     uvicorn.run(
         app,
         host=args.host,
@@ -114,6 +121,7 @@ def serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         timeout_graceful_shutdown=5,
+        **tls,
     )
     return 0
 
