@@ -13,12 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LOOPBACK, free_port
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from conftest import LOOPBACK, free_port
 from qnegov.errors import TransportError
 from qnegov.exchange import DocumentExchangeClient, RetryPolicy, TlsConfig
 
