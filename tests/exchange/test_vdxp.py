@@ -169,3 +169,13 @@ def test_async_client_sends_concurrently(hub: Hub, secrets_: dict[str, str]) -> 
     assert len(ids) == 20
     with client(hub, secrets_, "000.00.00.H48") as b:
         assert ids <= {i.doc_id for i in b.inbox()}
+
+
+def test_send_without_message_id_is_keyed_by_content(hub: Hub, secrets_: dict[str, str]) -> None:
+    """An SDK-style client sends no messageid: the same bytes twice are one message."""
+    packet = sample_document("000.00.00.H47", ["000.00.00.H48"], number="no-id")
+    auth = VdxpAuth("000.00.00.H47", secrets_["000.00.00.H47"])
+    headers = {"from": "000.00.00.H47", "servicetype": "eDoc", "messagetype": "edoc"}
+    first = httpx.post(hub.url + "/sendEdoc", content=packet, headers=headers, auth=auth)
+    again = httpx.post(hub.url + "/sendEdoc", content=packet, headers=headers, auth=auth)
+    assert first.json()["DocId"] == again.json()["DocId"]

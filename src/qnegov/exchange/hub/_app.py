@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
 import secrets
@@ -237,8 +238,8 @@ async def _accept_packet(
         raise _HubError("102", "empty packet", 400)
     if message_type not in ("edoc", "status"):
         raise _HubError("106", f"unknown messagetype {message_type!r}", 400)
-    if not message_id or len(message_id) > 200:
-        raise _HubError("106", "missing or oversized messageid", 400)
+    if len(message_id) > 200:
+        raise _HubError("106", "messageid longer than 200 characters", 400)
     info = await run_in_threadpool(_inspect, state, body)
     if info.is_status != (message_type == "status"):
         raise _HubError("102", f"messagetype {message_type} does not match the packet", 400)
@@ -270,6 +271,12 @@ async def _accept_packet(
         )
     )
     return stored.doc_id
+
+
+def _content_id(body: bytes) -> str:
+    """Idempotency key of a send without ``messageid`` (SDK clients): the packet's SHA-256, so
+    the same bytes sent twice by one sender are one message."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _vdxp_item(d: Delivery) -> dict[str, Any]:
@@ -353,7 +360,7 @@ async def vdxp_send(request: Request, state: _State) -> Response:
         caller,
         body,
         message_type=params.get("messagetype", "edoc").lower(),
-        message_id=params.get("messageid") or params.get("hash-file") or "",
+        message_id=params.get("messageid") or _content_id(body),
         only_to=to,
     )
     return _ok("vdxp", DocId=doc_id)
@@ -542,7 +549,7 @@ async def lgsp_send(request: Request, state: _State, caller: AgencyRecord) -> Re
         caller,
         body,
         message_type=kind,
-        message_id=request.headers.get("messageid", ""),
+        message_id=request.headers.get("messageid") or _content_id(body),
         only_to=None,
     )
     return _ok("lgsp", docId=doc_id)
