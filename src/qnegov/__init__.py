@@ -38,6 +38,17 @@ from qnegov.exchange import (
     LgspClient,
 )
 from qnegov.report import Issue, Report, Severity
+from qnegov.signing import (
+    KeySigner,
+    SignaturePolicy,
+    Signer,
+    TrustStore,
+    VerifiedDocument,
+    sign,
+    sign_packet,
+    verify,
+    verify_packet,
+)
 
 __all__ = [
     "AmbiguousSignature",
@@ -53,6 +64,7 @@ __all__ = [
     "InvalidCode",
     "Issue",
     "KeyLoadError",
+    "KeySigner",
     "LgspClient",
     "PacketError",
     "PolicyViolation",
@@ -64,12 +76,20 @@ __all__ = [
     "SignatureError",
     "SignatureInvalid",
     "SignatureMissing",
+    "SignaturePolicy",
+    "Signer",
     "TransportError",
+    "TrustStore",
     "UnsafeXMLError",
     "UntrustedCertificate",
+    "VerifiedDocument",
     "XMLError",
     "XMLSyntaxError",
     "ZipBombError",
     "__version__",
     "schemas_dir",
+    "sign",
+    "sign_packet",
+    "verify",
+    "verify_packet",
 ]

@@ -15,6 +15,7 @@ from typing import Final
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
 from qnegov.cli._exchange import step_exchange
+from qnegov.cli._signing import step_signatures
 from qnegov.cli._validate import validate_files
 from qnegov.report import Report
 
@@ -45,6 +46,7 @@ def step_safe_parsing(ctx: Context, workdir: Path) -> None:
 
 DEMO_STEPS: Final[list[Callable[[Context, Path], None]]] = [
     step_safe_parsing,
+    step_signatures,
     step_exchange,
 ]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from qnegov import _xml
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.cli._signing import packet_signature_issues
 from qnegov.errors import QnegovError
 from qnegov.report import Report, issue_from_error
 
@@ -49,6 +50,7 @@ def validate_files(paths: list[Path], report: Report) -> None:
         report.files.append(name)
         try:
             _check_wellformed(path, report)
+            report.extend(packet_signature_issues(path))
         except QnegovError as exc:
             report.add(issue_from_error(exc, file=name))
 

@@ -72,12 +72,19 @@ class SignaturePolicy:
             raise ValueError(f"policy {self.name!r} signs with a digest it does not accept")
         if self.sign_c14n not in self.c14n_methods:
             raise ValueError(f"policy {self.name!r} signs with a C14N method it does not accept")
+        if not self.require_whole_document:
+            raise ValueError('only whole-document (URI="") references are implemented')
         if self.min_rsa_bits < 1024 or self.min_ec_bits < 256:
             raise ValueError("key size floors below RSA-1024 / P-256 are not supported")
 
     def allows_signing(self, key_type: str) -> SignatureMethod:
         """The signature method a ``key_type`` key signs with; raises ``ValueError`` if none."""
-        method = SignatureMethod.for_key(key_type, self.sign_digest)
+        try:
+            method = SignatureMethod.for_key(key_type, self.sign_digest)
+        except KeyError:  # no such pair, e.g. ECDSA with SHA-1
+            raise ValueError(
+                f"no signature method for {key_type} with {self.sign_digest.name}"
+            ) from None
         if method not in self.signature_methods:
             raise ValueError(f"policy {self.name!r} does not allow {method.name}")
         return method

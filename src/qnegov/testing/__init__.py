@@ -14,6 +14,7 @@ from qnegov.testing.exchange import (
     platform_answers,
     sent_receipts,
 )
+from qnegov.testing.signing import signable_packets, xml_documents, xml_text
 
 __all__ = [
     "agencies",
@@ -22,4 +23,7 @@ __all__ = [
     "operation_headers",
     "platform_answers",
     "sent_receipts",
+    "signable_packets",
+    "xml_documents",
+    "xml_text",
 ]
