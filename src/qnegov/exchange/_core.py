@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import ssl
@@ -154,8 +155,6 @@ def _redact_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
 def _redact_body(body: bytes, keys: tuple[str, ...]) -> bytes:
     if not keys or not body:
         return body
-    import json
-
     try:
         data = json.loads(body)
     except ValueError:
