@@ -5,7 +5,7 @@ Off unless the hub is started with ``enable_test_faults`` (``--enable-test-fault
 
 - ``status``: answer ``status`` (e.g. 429 or 503) without touching the app, with ``Retry-After``
   when ``retry_after`` is given;
-- ``drop``: close the connection before the app sees the request;
+- ``drop``: do not pass the request to the app; cut the connection mid-answer;
 - ``drop_after_commit``: let the app do its work (a send is committed), then cut the connection
   in the middle of the answer — the client sees a broken response to a request that succeeded.
 
