@@ -108,7 +108,7 @@ class _Out:
             if value is None:
                 continue
             if isinstance(value, list):
-                if not value:
+                if not _has_content(value):
                     continue
                 self.raw(f"{pad}<{prefix}{name}>\n")
                 self.fields(value, depth + 1, prefix)
@@ -116,6 +116,14 @@ class _Out:
                 continue
             text = ("true" if value else "false") if isinstance(value, bool) else str(value)
             self.raw(f"{pad}<{prefix}{name}>{_escape(text, name)}</{prefix}{name}>\n")
+
+
+def _has_content(items: list[Field]) -> bool:
+    """Whether any value below would be written (empty containers are left out)."""
+    return any(
+        _has_content(value) if isinstance(value, list) else value is not None
+        for _, value in items
+    )
 
 
 def _escape(text: str, name: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from qnegov.edxml._attachments import member_name_for
 from qnegov.edxml._dates import format_date
 from qnegov.edxml._payload import Payload
 from qnegov.report import Issue
@@ -221,6 +222,12 @@ class Attachment(_Model):
     description: str | None = None
     zipped: bool = True
     member_name: str | None = None
+
+    @model_validator(mode="after")
+    def _default_member_name(self) -> Attachment:
+        if self.zipped and self.member_name is None:
+            object.__setattr__(self, "member_name", member_name_for(self.content_id, self.name))
+        return self
 
 
 class SignatureInfo(_Model):

@@ -394,8 +394,9 @@ class _Reading:
                 "not in a Status element"))
             return self.status(message, traces, signature)
         business_node = None if traces_node is None else self.one(traces_node, "Bussiness")
-        body = self.one(envelope, "edXMLBody")
-        manifest_node = None if body is None else self.one(body, "edXMLManifest")
+        bodies = envelope.find("edXMLBody")
+        manifests = bodies[0].find("edXMLManifest") if bodies else []
+        manifest_node = manifests[0] if manifests else None
         encoded = self.one(root, "AttachmentEncoded")
         return Envelope(
             header=self.message_header(message),
