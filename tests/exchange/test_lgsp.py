@@ -137,3 +137,15 @@ def test_send_from_file_path(short_hub: Hub, creds: dict[str, str], tmp_path: Pa
     packet.write_bytes(sample_document(A, [B], number="file"))
     with lgsp(short_hub, creds, A) as a:
         assert a.send(packet).doc_id
+
+
+def test_threads_sharing_a_sync_client_share_one_token_request(
+    short_hub: Hub, creds: dict[str, str]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = tokens(short_hub)
+    with lgsp(short_hub, creds, A) as a, ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: a.inbox(), range(16)))
+        assert a.auth.tokens_fetched == 1
+    assert tokens(short_hub) - before == 1
