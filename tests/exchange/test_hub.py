@@ -109,3 +109,13 @@ def test_signed_packet_accepted_unsigned_and_tampered_refused(
     with DocumentExchangeClient(hub.url, B, "secret-b") as b:
         (item,) = b.inbox()
         assert b.fetch(item.doc_id) == signed
+
+
+def test_a_secret_cannot_belong_to_two_agencies(hub: Hub) -> None:
+    hub.admin("POST", "/admin/agencies", json={"code": "000.00.00.K47", "secret": "same"})
+    response = httpx.post(
+        hub.url + "/admin/agencies",
+        json={"code": "000.00.00.K48", "secret": "same"},
+        headers={"Authorization": f"Bearer {hub.admin_token}"},
+    )
+    assert response.status_code == 409 and response.json()["code"] == "110"

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -57,7 +58,7 @@ ERROR_CODES: Final = {
     "107": "sender not allowed for these credentials",
     "108": "packet too large",
     "109": "hash-file does not match the body",
-    "110": "agency already registered or not removable",
+    "110": "agency already registered, secret in use, or not removable",
 }
 """The hub's own error codes (the national platform's codes are not documented publicly)."""
 
@@ -471,7 +472,7 @@ async def vdxp_register(request: Request, state: _State) -> Response:
     record = _registration(await _json(request), caller.code)
     if await run_in_threadpool(state.store.agency, record.code) is not None:
         raise _HubError("110", f"{record.code} is already registered", 409)
-    await run_in_threadpool(state.store.put_agency, record)
+    await _put_agency(state, record)
     return _ok("vdxp", secret=record.secret)
 
 
@@ -588,7 +589,7 @@ async def lgsp_register(request: Request, state: _State, caller: AgencyRecord) -
     record = _registration(await _json(request), caller.code)
     if await run_in_threadpool(state.store.agency, record.code) is not None:
         raise _HubError("110", f"{record.code} is already registered", 409)
-    await run_in_threadpool(state.store.put_agency, record)
+    await _put_agency(state, record)
     return _ok("lgsp", secret=record.secret)
 
 
@@ -620,9 +621,16 @@ def _admin(state: _State, handler: Handler) -> Callable[[Request], Any]:
     return endpoint
 
 
+async def _put_agency(state: _State, record: AgencyRecord) -> None:
+    try:
+        await run_in_threadpool(state.store.put_agency, record)
+    except sqlite3.IntegrityError:
+        raise _HubError("110", "another agency already uses this secret", 409) from None
+
+
 async def admin_put_agency(request: Request, state: _State) -> Response:
     record = _registration(await _json(request), None)
-    await run_in_threadpool(state.store.put_agency, record)
+    await _put_agency(state, record)
     return JSONResponse({"code": record.code, "secret": record.secret})
 
 
@@ -729,7 +737,12 @@ def create_app(config: HubConfig) -> FaultInjector:
         return JSONResponse(document)
 
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
-    app = Starlette(routes=routes)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        body = {"status": "FAIL", "ErrorCode": "100", "ErrorDesc": "internal error"}
+        return JSONResponse(body, status_code=500)
+
+    app = Starlette(routes=routes, exception_handlers={Exception: internal_error})
     app.state.hub = state
     injector = FaultInjector(app, enabled=config.enable_test_faults)
     state.faults = injector
