@@ -78,3 +78,17 @@ def test_signature_headers_reach_the_platform() -> None:
     assert headers["XroadVnpt-messagetype"] == "edoc"
     assert headers["User-Agent"] == "JAVASDKAgent/1.0.0 XRoad/VPCP"
     assert len(headers["XroadVnpt-hash-header"]) == 64
+
+
+def test_retry_after_in_both_forms() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from qnegov.exchange._core import retry_after_seconds
+
+    assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "7"})) == 7.0
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    seconds = retry_after_seconds(httpx.Response(503, headers={"Retry-After": later}))
+    assert seconds is not None and 25 <= seconds <= 30
+    assert retry_after_seconds(httpx.Response(503, headers={"Retry-After": "soon"})) is None
+    assert retry_after_seconds(httpx.Response(503)) is None
