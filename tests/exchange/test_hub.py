@@ -119,3 +119,18 @@ def test_a_secret_cannot_belong_to_two_agencies(hub: Hub) -> None:
         headers={"Authorization": f"Bearer {hub.admin_token}"},
     )
     assert response.status_code == 409 and response.json()["code"] == "110"
+
+
+def test_admin_token_is_generated_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qnegov.exchange.hub._serve import resolve_admin_token
+
+    monkeypatch.delenv("QNEGOV_HUB_ADMIN_TOKEN", raising=False)
+    token, written = resolve_admin_token(tmp_path / "hub.sqlite", None)
+    assert written == tmp_path / "hub.sqlite.admin-token"
+    assert written.read_text().strip() == token and len(token) >= 32
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert resolve_admin_token(tmp_path / "hub.sqlite", written) == (token, None)
+    monkeypatch.setenv("QNEGOV_HUB_ADMIN_TOKEN", "from-env")
+    assert resolve_admin_token(tmp_path / "hub.sqlite", written) == ("from-env", None)
