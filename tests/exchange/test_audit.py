@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Hub
 from qnegov.exchange import AuditRecord, DocumentExchangeClient, LgspClient, RetryPolicy
 from qnegov.exchange._sample import sample_document
+
+from .conftest import Hub
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 

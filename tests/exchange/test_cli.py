@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import LOOPBACK, Hub, free_port
 from qnegov.cli import main
 from qnegov.exchange._sample import sample_document
+
+from .conftest import LOOPBACK, Hub, free_port
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Hub
 from qnegov.errors import ExchangeError
 from qnegov.exchange import AsyncDocumentExchangeClient, DocumentExchangeClient, RetryPolicy
 from qnegov.exchange._sample import sample_document
+
+from .conftest import Hub
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 TOTAL, CONCURRENCY, KILL_AFTER = 400, 40, 120

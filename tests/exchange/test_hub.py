@@ -8,11 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import DATA, Hub
 from qnegov.errors import RemoteError
 from qnegov.exchange import DocumentExchangeClient, RetryPolicy
 from qnegov.exchange._sample import sample_document
 from qnegov.signing import KeySigner, make_test_pki, sign_packet
+
+from .conftest import DATA, Hub
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 ONCE = RetryPolicy(attempts=1)

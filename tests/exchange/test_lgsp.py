@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Hub
 from qnegov.errors import AuthError
 from qnegov.exchange import AsyncLgspClient, LgspClient
 from qnegov.exchange._sample import sample_document, sample_status
+
+from .conftest import Hub
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 

@@ -18,9 +18,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import LOOPBACK, free_port
 from qnegov.errors import TransportError
 from qnegov.exchange import DocumentExchangeClient, RetryPolicy, TlsConfig
+
+from .conftest import LOOPBACK, free_port
 
 
 def _name(cn: str) -> x509.Name:

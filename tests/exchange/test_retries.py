@@ -7,10 +7,11 @@ import time
 
 import pytest
 
-from conftest import Hub
 from qnegov.errors import RemoteError, TransportError
 from qnegov.exchange import AsyncDocumentExchangeClient, DocumentExchangeClient, RetryPolicy
 from qnegov.exchange._sample import sample_document
+
+from .conftest import Hub
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 FAST = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05)
@@ -90,7 +91,7 @@ def test_connection_dropped_before_the_app_is_retried(hub: Hub, keys: dict[str, 
 
 
 def test_unreachable_platform_is_a_transport_error() -> None:
-    from conftest import free_port
+    from .conftest import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     with DocumentExchangeClient(url, A, "x", retry=FAST) as a, pytest.raises(TransportError):

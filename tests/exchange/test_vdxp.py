@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import DATA, Hub
 from qnegov.errors import AuthError, RemoteError
 from qnegov.exchange import (
     AsyncDocumentExchangeClient,
@@ -18,6 +17,8 @@ from qnegov.exchange import (
     VdxpAuth,
 )
 from qnegov.exchange._sample import sample_document, sample_status
+
+from .conftest import DATA, Hub
 
 SAMPLE = DATA / "dc0bdef0-c7a3-4aaf-b717-777303442973.edxml"
 SENDER, RECIPIENTS = "000.00.00.G22", ("000.00.00.H41", "000.00.00.H14", "000.00.00.G17")
