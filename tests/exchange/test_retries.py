@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from qnegov.errors import RemoteError, TransportError
-from qnegov.exchange import AsyncDocumentExchangeClient, DocumentExchangeClient, RetryPolicy
+from qnegov.exchange import (
+    AsyncDocumentExchangeClient,
+    AuditRecord,
+    DocumentExchangeClient,
+    RetryPolicy,
+)
 from qnegov.exchange._sample import sample_document
 
 from .conftest import Hub
@@ -111,3 +117,27 @@ def test_async_client_retries_the_same_way(hub: Hub, keys: dict[str, str]) -> No
     ids = asyncio.run(run())
     waiting = inbox_ids(hub, keys)
     assert all(waiting.count(i) == 1 for i in ids)
+
+
+def test_file_is_streamed_and_reopened_on_retry(
+    hub: Hub, keys: dict[str, str], tmp_path: Path
+) -> None:
+    packet = tmp_path / "lon.edxml"
+    packet.write_bytes(sample_document(A, [B], number="big", padding=3_000_000))
+    records: list[AuditRecord] = []
+    hub.fault("/sendEdoc", "drop_after_commit", count=1)
+    with DocumentExchangeClient(hub.url, A, keys[A], retry=FAST, audit=records.append) as a:
+        receipt = a.send(packet)
+    assert [r.attempt for r in records] == [1, 2]
+    assert all(r.request.endswith(b"\r\n\r\n<streamed>") for r in records)  # never in memory
+    with DocumentExchangeClient(hub.url, B, keys[B]) as b:
+        assert b.fetch(receipt.doc_id) == packet.read_bytes()
+
+    async def run() -> str:
+        async with AsyncDocumentExchangeClient(hub.url, A, keys[A], retry=FAST) as a:
+            hub.fault("/sendEdoc", "drop", count=1)
+            return (await a.send(packet, message_id="async-file")).doc_id
+
+    doc_id = asyncio.run(run())
+    with DocumentExchangeClient(hub.url, B, keys[B]) as b:
+        assert b.fetch(doc_id) == packet.read_bytes()

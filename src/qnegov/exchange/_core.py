@@ -17,7 +17,7 @@ import random
 import ssl
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -124,6 +124,8 @@ class Call(Generic[T]):
     params: dict[str, str] | None = None
     stream_to: Path | None = None
     """Download the body into this file instead of reading it into memory."""
+    upload: Path | None = None
+    """Stream the body from this file (reopened for every attempt) instead of ``content``."""
     redact_body_keys: tuple[str, ...] = ()
     """JSON keys whose values the audit record hides (tokens in a response)."""
 
@@ -332,6 +334,16 @@ def _transport_error(call: Call[Any], exc: BaseException, attempts: int) -> Tran
     )
 
 
+async def _file_chunks(path: Path, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    """A file as an async byte stream; reads run in a worker thread."""
+    stream = await asyncio.to_thread(path.open, "rb")
+    try:
+        while chunk := await asyncio.to_thread(stream.read, size):
+            yield chunk
+    finally:
+        stream.close()
+
+
 def _partial_path(target: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
     os.close(fd)
@@ -356,25 +368,21 @@ class SyncRunner:
         self.sleep = sleep
 
     def run(self, call: Call[T]) -> T:
-        last: BaseException | None = None
         for attempt in range(1, self.retry.attempts + 1):
             started = time.monotonic()
-            request = self.client.build_request(
-                call.method,
-                call.path,
-                headers=call.headers,
-                content=call.content,
-                params=call.params,
-            )
-            try:
-                response = self._send(call, request)
-            except httpx.TransportError as exc:
-                emit_audit(self.audit, call, attempt, None, exc, request, started)
-                last = exc
-                if attempt < self.retry.attempts:
+            with contextlib.ExitStack() as stack:
+                body = stack.enter_context(call.upload.open("rb")) if call.upload else call.content
+                request = self.client.build_request(
+                    call.method, call.path, headers=call.headers, content=body, params=call.params
+                )
+                try:
+                    response = self._send(call, request)
+                except httpx.TransportError as exc:
+                    emit_audit(self.audit, call, attempt, None, exc, request, started)
+                    if attempt == self.retry.attempts:
+                        raise _transport_error(call, exc, attempt) from exc
                     self.sleep(self.retry.delay(attempt))
                     continue
-                raise _transport_error(call, exc, attempt) from exc
             emit_audit(self.audit, call, attempt, response, None, request, started)
             if response.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
                 self.sleep(self.retry.delay(attempt, retry_after_seconds(response)))
@@ -382,7 +390,7 @@ class SyncRunner:
             if response.status_code >= 400:
                 raise error_for_status(call, response)
             return call.parse(response)
-        raise _transport_error(call, last or RuntimeError("no attempt"), self.retry.attempts)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _send(self, call: Call[Any], request: httpx.Request) -> httpx.Response:
         auth = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT
@@ -422,25 +430,20 @@ class AsyncRunner:
         self.audit = audit
 
     async def run(self, call: Call[T]) -> T:
-        last: BaseException | None = None
         for attempt in range(1, self.retry.attempts + 1):
             started = time.monotonic()
+            body = _file_chunks(call.upload) if call.upload else call.content
             request = self.client.build_request(
-                call.method,
-                call.path,
-                headers=call.headers,
-                content=call.content,
-                params=call.params,
+                call.method, call.path, headers=call.headers, content=body, params=call.params
             )
             try:
                 response = await self._send(call, request)
             except httpx.TransportError as exc:
                 emit_audit(self.audit, call, attempt, None, exc, request, started)
-                last = exc
-                if attempt < self.retry.attempts:
-                    await asyncio.sleep(self.retry.delay(attempt))
-                    continue
-                raise _transport_error(call, exc, attempt) from exc
+                if attempt == self.retry.attempts:
+                    raise _transport_error(call, exc, attempt) from exc
+                await asyncio.sleep(self.retry.delay(attempt))
+                continue
             emit_audit(self.audit, call, attempt, response, None, request, started)
             if response.status_code in RETRY_STATUSES and attempt < self.retry.attempts:
                 await asyncio.sleep(self.retry.delay(attempt, retry_after_seconds(response)))
@@ -448,7 +451,7 @@ class AsyncRunner:
             if response.status_code >= 400:
                 raise error_for_status(call, response)
             return call.parse(response)
-        raise _transport_error(call, last or RuntimeError("no attempt"), self.retry.attempts)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _send(self, call: Call[Any], request: httpx.Request) -> httpx.Response:
         auth = self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT

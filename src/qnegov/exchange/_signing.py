@@ -15,6 +15,7 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Final
 
 __all__ = [
@@ -62,9 +63,14 @@ def parse_timestamp(text: str) -> datetime:
     return moment + timedelta(milliseconds=int(millis))
 
 
-def hash_file(content: bytes, *, sdk_quirk: bool = False) -> str:
-    """SHA-256 of ``content`` in hex; ``sdk_quirk`` drops each byte's leading zero like the SDK."""
-    digest = hashlib.sha256(content).digest()
+def hash_file(content: bytes | Path, *, sdk_quirk: bool = False) -> str:
+    """SHA-256 of ``content`` (bytes, or a file read in chunks) in hex; ``sdk_quirk`` drops each
+    byte's leading zero like the SDK."""
+    if isinstance(content, Path):
+        with content.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").digest()
+    else:
+        digest = hashlib.sha256(content).digest()
     if sdk_quirk:
         return "".join(format(b, "x") for b in digest)
     return digest.hex()

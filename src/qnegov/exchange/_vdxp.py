@@ -130,6 +130,21 @@ def read_packet(packet: bytes | str | PathLike[str]) -> bytes:
         ) from exc
 
 
+def packet_source(packet: bytes | str | PathLike[str]) -> bytes | Path:
+    """Bytes as they are; a path checked readable, to be streamed (never loaded whole)."""
+    if isinstance(packet, bytes):
+        return packet
+    path = Path(packet)
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(
+            tr("cannot read file: {reason}", reason=exc.strerror or exc), file=str(packet)
+        ) from exc
+    return path
+
+
 class _VdxpOperations:
     """Builds the :class:`Call` of each VDXP operation; shared by the sync and async clients."""
 
@@ -139,7 +154,7 @@ class _VdxpOperations:
 
     def send(
         self,
-        packet: bytes,
+        packet: bytes | Path,
         *,
         message_type: m.MessageType | str,
         to: Sequence[str] | None,
@@ -155,6 +170,8 @@ class _VdxpOperations:
         }
         if to:
             headers["to"] = ",".join(to)
+        if isinstance(packet, Path):
+            headers["Content-Length"] = str(packet.stat().st_size)
 
         def parse(response: httpx.Response) -> m.SentReceipt:
             answer = parse_model("sendEdoc", response, m.VdxpSendResponse)
@@ -163,6 +180,8 @@ class _VdxpOperations:
                 raise BadResponse(tr("{operation}: the answer has no DocId", operation="sendEdoc"))
             return m.SentReceipt(DocId=answer.doc_id, status=answer.status)
 
+        if isinstance(packet, Path):
+            return Call("sendEdoc", "POST", "sendEdoc", parse, headers=headers, upload=packet)
         return Call("sendEdoc", "POST", "sendEdoc", parse, headers=headers, content=packet)
 
     def inbox(self, message_type: m.MessageType | str) -> Call[list[m.InboxItem]]:
@@ -288,9 +307,10 @@ class DocumentExchangeClient:
         to: Sequence[str] | None = None,
         message_id: str | None = None,
     ) -> m.SentReceipt:
-        """Send an edXML packet (bytes or a file); recipients come from its ``To`` elements."""
+        """Send an edXML packet (bytes, or a file streamed from disk); recipients come from its
+        ``To`` elements."""
         call = self._ops.send(
-            read_packet(packet), message_type=message_type, to=to, message_id=message_id
+            packet_source(packet), message_type=message_type, to=to, message_id=message_id
         )
         return self._runner.run(call)
 
@@ -373,7 +393,7 @@ class AsyncDocumentExchangeClient:
     ) -> m.SentReceipt:
         """See :meth:`DocumentExchangeClient.send`."""
         call = self._ops.send(
-            read_packet(packet), message_type=message_type, to=to, message_id=message_id
+            packet_source(packet), message_type=message_type, to=to, message_id=message_id
         )
         return await self._runner.run(call)
 
