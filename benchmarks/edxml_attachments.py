@@ -70,8 +70,9 @@ print(0.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _run(code: str, *args: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
     return done.stdout.split()
 
 

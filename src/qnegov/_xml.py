@@ -317,8 +317,9 @@ def _refuse_doctype(text: str, start: int, label: str) -> None:
     )
 
 
-def _new_parser(forced: str | None, target: Any = None, *, recover: bool = False
-                ) -> etree.XMLParser:
+def _new_parser(
+    forced: str | None, target: Any = None, *, recover: bool = False
+) -> etree.XMLParser:
     return etree.XMLParser(
         recover=recover,
         resolve_entities=False,
@@ -523,7 +524,8 @@ class _DepthBound:
         if self._depth > MAX_DEPTH:
             raise UnsafeXMLError(
                 tr("nesting deeper than {limit} elements is refused", limit=MAX_DEPTH),
-                construct="nesting depth", file=self._label,
+                construct="nesting depth",
+                file=self._label,
                 line=getattr(self._target, "line", None),
             )
         if self._wants_nsmap:

@@ -19,6 +19,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 COMMAND_MODULES: Final = [
     "qnegov.cli._validate",
+    "qnegov.cli._edxml",
     "qnegov.cli._signing",
     "qnegov.cli._exchange",
     "qnegov.cli._demo",

@@ -122,8 +122,9 @@ def unpack(
     try:
         archive = zipfile.ZipFile(raw)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise AttachmentError(tr("attachment is not a readable zip archive: {detail}",
-                                 detail=exc)) from None
+        raise AttachmentError(
+            tr("attachment is not a readable zip archive: {detail}", detail=exc)
+        ) from None
     with archive:
         members = [i for i in archive.infolist() if not i.is_dir()]
         if not members:
@@ -144,15 +145,24 @@ def unpack(
 
 def _check_declared(info: zipfile.ZipInfo, limits: AttachmentLimits) -> None:
     if info.file_size > limits.max_unzipped_bytes:
-        raise ZipBombError(tr(
-            "attachment {name} would unzip to {size} bytes, above the bound of {limit}",
-            name=info.filename, size=info.file_size, limit=limits.max_unzipped_bytes))
+        raise ZipBombError(
+            tr(
+                "attachment {name} would unzip to {size} bytes, above the bound of {limit}",
+                name=info.filename,
+                size=info.file_size,
+                limit=limits.max_unzipped_bytes,
+            )
+        )
     if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(
         info.compress_size, 1
     ):
-        raise ZipBombError(tr(
-            "attachment {name} declares a compression ratio above {ratio}:1 (zip bomb refused)",
-            name=info.filename, ratio=limits.max_ratio))
+        raise ZipBombError(
+            tr(
+                "attachment {name} declares a compression ratio above {ratio}:1 (zip bomb refused)",
+                name=info.filename,
+                ratio=limits.max_ratio,
+            )
+        )
 
 
 def _inflate(
@@ -165,21 +175,32 @@ def _inflate(
             while chunk := member.read(_CHUNK):
                 written += len(chunk)
                 if written > limits.max_unzipped_bytes:
-                    raise ZipBombError(tr(
-                        "attachment {name} unzips past the bound of {limit} bytes "
-                        "(zip bomb refused)", name=info.filename, limit=limits.max_unzipped_bytes))
+                    raise ZipBombError(
+                        tr(
+                            "attachment {name} unzips past the bound of {limit} bytes "
+                            "(zip bomb refused)",
+                            name=info.filename,
+                            limit=limits.max_unzipped_bytes,
+                        )
+                    )
                 if written > limits.ratio_floor and written > limits.max_ratio * max(
                     info.compress_size, 1
                 ):
-                    raise ZipBombError(tr(
-                        "attachment {name} declares a compression ratio above {ratio}:1 "
-                        "(zip bomb refused)", name=info.filename, ratio=limits.max_ratio))
+                    raise ZipBombError(
+                        tr(
+                            "attachment {name} declares a compression ratio above {ratio}:1 "
+                            "(zip bomb refused)",
+                            name=info.filename,
+                            ratio=limits.max_ratio,
+                        )
+                    )
                 out.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         if isinstance(exc, ZipBombError):
             raise
-        raise AttachmentError(tr("attachment zip archive is damaged: {detail}",
-                                 detail=exc)) from None
+        raise AttachmentError(
+            tr("attachment zip archive is damaged: {detail}", detail=exc)
+        ) from None
     return written
 
 

@@ -41,7 +41,7 @@ __all__ = ["build", "write"]
 _INVALID: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _P: Final = "edXML:"
 
-Field = tuple[str, "str | int | bool | None | list[Field]"]
+Field = tuple[str, "str | int | bool | list[Field] | None"]
 
 
 def build(packet: Packet) -> bytes:
@@ -121,16 +121,16 @@ class _Out:
 def _has_content(items: list[Field]) -> bool:
     """Whether any value below would be written (empty containers are left out)."""
     return any(
-        _has_content(value) if isinstance(value, list) else value is not None
-        for _, value in items
+        _has_content(value) if isinstance(value, list) else value is not None for _, value in items
     )
 
 
 def _escape(text: str, name: str) -> str:
     if _INVALID.search(text):
         raise PacketError(tr("{name} holds a character XML 1.0 cannot carry", name=name))
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\r", "&#13;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
 
 
 def _org(org: Organization) -> list[Field]:
@@ -174,31 +174,49 @@ def _message_header(h: MessageHeader) -> list[Field]:
     info, dtype, signer, other = h.promulgation_info, h.document_type, h.signer_info, h.other_info
     document_id = h.document_id or (
         make_document_id(h.from_.organ_id, info.promulgation_date, h.code)
-        if info.promulgation_date else None
+        if info.promulgation_date
+        else None
     )
     fields: list[Field] = [("From", _org(h.from_))]
     fields += [("To", _org(to)) for to in h.to]
     fields += [
         ("DocumentId", document_id),
         ("Code", [("CodeNumber", h.code.number), ("CodeNotation", h.code.notation)]),
-        ("PromulgationInfo", [("Place", info.place),
-                              ("PromulgationDate", _date(info.promulgation_date))]),
-        ("DocumentType", [("Type", dtype.type), ("TypeDetail", dtype.type_detail),
-                          ("TypeName", dtype.type_name)]),
+        (
+            "PromulgationInfo",
+            [("Place", info.place), ("PromulgationDate", _date(info.promulgation_date))],
+        ),
+        (
+            "DocumentType",
+            [
+                ("Type", dtype.type),
+                ("TypeDetail", dtype.type_detail),
+                ("TypeName", dtype.type_name),
+            ],
+        ),
         ("Subject", h.subject),
         ("Content", h.content),
-        ("SignerInfo", [("Competence", signer.competence), ("Position", signer.position),
-                        ("FullName", signer.full_name)]),
+        (
+            "SignerInfo",
+            [
+                ("Competence", signer.competence),
+                ("Position", signer.position),
+                ("FullName", signer.full_name),
+            ],
+        ),
         ("DueDate", _date(h.due_date)),
-        ("OtherInfo", [
-            ("Priority", other.priority),
-            ("SphereOfPromulgation", other.sphere_of_promulgation),
-            ("TyperNotation", other.typer_notation),
-            ("PromulgationAmount", other.promulgation_amount),
-            ("PageAmount", other.page_amount),
-            ("Direction", other.direction),
-            ("Appendixes", [("Appendix", a) for a in other.appendixes]),
-        ]),
+        (
+            "OtherInfo",
+            [
+                ("Priority", other.priority),
+                ("SphereOfPromulgation", other.sphere_of_promulgation),
+                ("TyperNotation", other.typer_notation),
+                ("PromulgationAmount", other.promulgation_amount),
+                ("PageAmount", other.page_amount),
+                ("Direction", other.direction),
+                ("Appendixes", [("Appendix", a) for a in other.appendixes]),
+            ],
+        ),
     ]
     fields += [("ResponseFor", _response_for(r)) for r in h.response_for]
     fields += [
@@ -228,18 +246,40 @@ def _business(b: Business) -> list[Field]:
     ]
     if b.document_info is not None:
         info = b.document_info
-        fields.append(("BussinessDocumentInfo", [
-            ("DocumentInfo", info.document_info),
-            ("DocumentReceiver", info.document_receiver),
-            ("ReceiverList", [("Receiver", [("OrganId", r.organ_id),
-                                            ("ReceiverType", r.receiver_type)])
-                              for r in info.receivers]),
-        ]))
-    fields.append(("ReplacementInfoList", [
-        ("ReplacementInfo", [("DocumentId", r.document_id),
-                             ("OrganIdList", [("OrganId", o) for o in r.organ_ids])])
-        for r in b.replacements
-    ]))
+        fields.append(
+            (
+                "BussinessDocumentInfo",
+                [
+                    ("DocumentInfo", info.document_info),
+                    ("DocumentReceiver", info.document_receiver),
+                    (
+                        "ReceiverList",
+                        [
+                            (
+                                "Receiver",
+                                [("OrganId", r.organ_id), ("ReceiverType", r.receiver_type)],
+                            )
+                            for r in info.receivers
+                        ],
+                    ),
+                ],
+            )
+        )
+    fields.append(
+        (
+            "ReplacementInfoList",
+            [
+                (
+                    "ReplacementInfo",
+                    [
+                        ("DocumentId", r.document_id),
+                        ("OrganIdList", [("OrganId", o) for o in r.organ_ids]),
+                    ],
+                )
+                for r in b.replacements
+            ],
+        )
+    )
     fields += [("StaffInfo", _staff(st)) for st in b.staff_info]
     return fields
 
@@ -267,12 +307,16 @@ def _attachments(out: _Out, attachments: tuple[Attachment, ...]) -> None:
     out.raw("  <AttachmentEncoded>\n")
     for att in attachments:
         out.raw("    <Attachment>\n")
-        out.fields([
-            ("ContentId", f"cid:{att.content_id}"),
-            ("AttachmentName", att.name),
-            ("Description", att.description),
-            ("ContentType", att.content_type),
-        ], 3, prefix="")
+        out.fields(
+            [
+                ("ContentId", f"cid:{att.content_id}"),
+                ("AttachmentName", att.name),
+                ("Description", att.description),
+                ("ContentType", att.content_type),
+            ],
+            3,
+            prefix="",
+        )
         out.raw(f'      <{_P}ContentTransferEncoded xmlns:edXML="{NS}">')
         member = att.member_name or member_name_for(att.content_id, att.name)
         encode_attachment(att.payload, att.zipped, member, out.sink)

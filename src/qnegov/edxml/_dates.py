@@ -36,7 +36,7 @@ def _split(text: str) -> tuple[datetime, DateForm] | None:
         return None
     h, mi, s = (int(m[4]), int(m[5]), int(m[6])) if m[4] else (0, 0, 0)
     try:
-        return datetime(y, mo, d, h, mi, s), form  # noqa: DTZ001 - edXML carries local time
+        return datetime(y, mo, d, h, mi, s), form
     except ValueError:
         return None
 

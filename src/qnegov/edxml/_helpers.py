@@ -57,8 +57,12 @@ _REASONS = {
 def manifest_for(attachments: Iterable[Attachment]) -> tuple[ManifestReference, ...]:
     """The manifest entries that match ``attachments`` one to one."""
     return tuple(
-        ManifestReference(content_id=a.content_id, content_type=a.content_type,
-                          description=a.description, attachment_name=a.name)
+        ManifestReference(
+            content_id=a.content_id,
+            content_type=a.content_type,
+            description=a.description,
+            attachment_name=a.name,
+        )
         for a in attachments
     )
 
@@ -70,8 +74,13 @@ def _document(
     traces: Iterable[TraceHeader],
 ) -> Envelope:
     files = tuple(attachments)
-    return Envelope(header=header, traces=tuple(traces), business=business,
-                    manifest=manifest_for(files), attachments=files)
+    return Envelope(
+        header=header,
+        traces=tuple(traces),
+        business=business,
+        manifest=manifest_for(files),
+        attachments=files,
+    )
 
 
 def new_document(
@@ -83,9 +92,12 @@ def new_document(
     reason: str | None = None,
 ) -> Envelope:
     """A new document (``BussinessDocType`` 0)."""
-    business = Business(doc_type=BusinessDocType.NEW,
-                        reason=reason or _REASONS[BusinessDocType.NEW], paper=0,
-                        staff_info=tuple(staff))
+    business = Business(
+        doc_type=BusinessDocType.NEW,
+        reason=reason or _REASONS[BusinessDocType.NEW],
+        paper=0,
+        staff_info=tuple(staff),
+    )
     return _document(header, attachments, business, traces)
 
 
@@ -99,9 +111,13 @@ def revoke_document(
     reason: str | None = None,
 ) -> Envelope:
     """Revoke a document sent earlier (``BussinessDocType`` 1)."""
-    business = Business(doc_type=BusinessDocType.REVOKE, document_id=revoked_document_id,
-                        reason=reason or _REASONS[BusinessDocType.REVOKE], paper=0,
-                        staff_info=tuple(staff))
+    business = Business(
+        doc_type=BusinessDocType.REVOKE,
+        document_id=revoked_document_id,
+        reason=reason or _REASONS[BusinessDocType.REVOKE],
+        paper=0,
+        staff_info=tuple(staff),
+    )
     return _document(header, attachments, business, traces)
 
 
@@ -116,9 +132,14 @@ def update_document(
     reason: str | None = None,
 ) -> Envelope:
     """Update a document sent earlier (``BussinessDocType`` 2), optionally its receivers."""
-    business = Business(doc_type=BusinessDocType.UPDATE, document_id=updated_document_id,
-                        reason=reason or _REASONS[BusinessDocType.UPDATE], paper=0,
-                        staff_info=tuple(staff), document_info=changes)
+    business = Business(
+        doc_type=BusinessDocType.UPDATE,
+        document_id=updated_document_id,
+        reason=reason or _REASONS[BusinessDocType.UPDATE],
+        paper=0,
+        staff_info=tuple(staff),
+        document_info=changes,
+    )
     return _document(header, attachments, business, traces)
 
 
@@ -132,9 +153,13 @@ def replace_document(
     reason: str | None = None,
 ) -> Envelope:
     """Replace earlier documents (``BussinessDocType`` 3); ``replaced`` names them."""
-    business = Business(doc_type=BusinessDocType.REPLACE,
-                        reason=reason or _REASONS[BusinessDocType.REPLACE], paper=0,
-                        staff_info=tuple(staff), replacements=tuple(replaced))
+    business = Business(
+        doc_type=BusinessDocType.REPLACE,
+        reason=reason or _REASONS[BusinessDocType.REPLACE],
+        paper=0,
+        staff_info=tuple(staff),
+        replacements=tuple(replaced),
+    )
     return _document(header, attachments, business, traces)
 
 
@@ -160,77 +185,177 @@ def status_packet(
 ) -> StatusPacket:
     """A status packet from ``sender`` about a received document (or its ``ResponseFor``)."""
     ref = response_for(about) if isinstance(about, Envelope) else about
-    return StatusPacket(from_=sender, response_for=ref, status_code=code,
-                        description=description, timestamp=timestamp, staff_info=tuple(staff))
+    return StatusPacket(
+        from_=sender,
+        response_for=ref,
+        status_code=code,
+        description=description,
+        timestamp=timestamp,
+        staff_info=tuple(staff),
+    )
 
 
-def arrived(sender: Organization, about: Envelope | ResponseFor, *,
-            description: str | None = None, timestamp: datetime,
-            staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def arrived(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 01: arrived, received by the software, not yet handled by the clerk."""
-    return status_packet(StatusCode.ARRIVED, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.ARRIVED, sender, about, description=description, timestamp=timestamp, staff=staff
+    )
 
 
-def rejected(sender: Organization, about: Envelope | ResponseFor, *,
-             description: str | None = None, timestamp: datetime,
-             staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def rejected(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 02: refused and returned."""
-    return status_packet(StatusCode.REJECTED, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.REJECTED,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )
 
 
-def accepted(sender: Organization, about: Envelope | ResponseFor, *,
-             description: str | None = None, timestamp: datetime,
-             staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def accepted(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 03: accepted and registered."""
-    return status_packet(StatusCode.ACCEPTED, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.ACCEPTED,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )
 
 
-def assigning(sender: Organization, about: Envelope | ResponseFor, *,
-              description: str | None = None, timestamp: datetime,
-              staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def assigning(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 04: waiting for or being assigned."""
-    return status_packet(StatusCode.ASSIGNING, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.ASSIGNING,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )
 
 
-def processing(sender: Organization, about: Envelope | ResponseFor, *,
-               description: str | None = None, timestamp: datetime,
-               staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def processing(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 05: assigned, being processed."""
-    return status_packet(StatusCode.PROCESSING, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.PROCESSING,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )
 
 
-def finished(sender: Organization, about: Envelope | ResponseFor, *,
-             description: str | None = None, timestamp: datetime,
-             staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def finished(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 06: processing finished."""
-    return status_packet(StatusCode.FINISHED, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.FINISHED,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )
 
 
-def revocation_requested(sender: Organization, about: Envelope | ResponseFor, *,
-                         description: str | None = None, timestamp: datetime,
-                         staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def revocation_requested(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 13: the sender asks for the document back (revocation)."""
-    return status_packet(StatusCode.REVOCATION_REQUESTED, sender, about,
-                         description=description, timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.REVOCATION_REQUESTED,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )
 
 
-def change_accepted(sender: Organization, about: Envelope | ResponseFor, *,
-                    description: str | None = None, timestamp: datetime,
-                    staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def change_accepted(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 15: the receiver agrees to a revocation or update."""
-    return status_packet(StatusCode.CHANGE_ACCEPTED, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.CHANGE_ACCEPTED,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )
 
 
-def change_refused(sender: Organization, about: Envelope | ResponseFor, *,
-                   description: str | None = None, timestamp: datetime,
-                   staff: Iterable[StaffInfo] = ()) -> StatusPacket:
+def change_refused(
+    sender: Organization,
+    about: Envelope | ResponseFor,
+    *,
+    description: str | None = None,
+    timestamp: datetime,
+    staff: Iterable[StaffInfo] = (),
+) -> StatusPacket:
     """Status 16: the receiver refuses a revocation or update."""
-    return status_packet(StatusCode.CHANGE_REFUSED, sender, about, description=description,
-                         timestamp=timestamp, staff=staff)
+    return status_packet(
+        StatusCode.CHANGE_REFUSED,
+        sender,
+        about,
+        description=description,
+        timestamp=timestamp,
+        staff=staff,
+    )

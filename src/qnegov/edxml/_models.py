@@ -280,7 +280,10 @@ class MessageHeader(_Model):
                 and isinstance(info, PromulgationInfo)
                 and info.promulgation_date is not None
             ):
-                data = {**data, "document_id": make_document_id(frm.organ_id, info.promulgation_date, code)}
+                data = {
+                    **data,
+                    "document_id": make_document_id(frm.organ_id, info.promulgation_date, code),
+                }
         return data
 
 

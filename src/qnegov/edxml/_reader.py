@@ -84,15 +84,21 @@ def read(
     :class:`~qnegov.errors.PacketError`.
     """
     packet, _root, issues = read_packet(
-        source, strict=strict, name=name, attachment_dir=attachment_dir, limits=limits)
+        source, strict=strict, name=name, attachment_dir=attachment_dir, limits=limits
+    )
     if strict:
         blocking = [i for i in issues if i.severity.blocks]
         if blocking:
             first = blocking[0]
             raise NonConformingPacket(
-                tr("packet does not conform ({count} errors); first: {message}",
-                   count=len(blocking), message=first.message),
-                issues=issues, file=first.file, line=first.line,
+                tr(
+                    "packet does not conform ({count} errors); first: {message}",
+                    count=len(blocking),
+                    message=first.message,
+                ),
+                issues=issues,
+                file=first.file,
+                line=first.line,
             )
     return packet
 
@@ -139,30 +145,47 @@ class _Reading:
             self.issues.clear()
             self._recovered(exc.line or 0, exc.column or 0, exc.message)
             collector = Collector(self._decode)
-            _xml.parse_with_target(source, collector, name=name, track_lines=True,
-                                   recover=True)
+            _xml.parse_with_target(source, collector, name=name, track_lines=True, recover=True)
         root = collector.root
         if root is None or root.name != "edXML" or root.ns != NS:
             what = "nothing" if root is None else f"{{{root.ns or ''}}}{root.name}"
             raise PacketError(
-                tr("not an edXML packet: the root element is {root}, expected edXML in {ns}",
-                   root=what, ns=NS),
-                file=self.label, line=None if root is None else root.line,
+                tr(
+                    "not an edXML packet: the root element is {root}, expected edXML in {ns}",
+                    root=what,
+                    ns=NS,
+                ),
+                file=self.label,
+                line=None if root is None else root.line,
             )
         for repair in collector.repairs:
-            self.add(codes.MISPLACED, repair.node, tr(
-                "{name} (line {line}) cannot sit inside {container} (line {cline}); "
-                "read as if {container} were closed before it",
-                name=repair.node.name, line=repair.node.line, container=repair.container.name,
-                cline=repair.container.line))
+            self.add(
+                codes.MISPLACED,
+                repair.node,
+                tr(
+                    "{name} (line {line}) cannot sit inside {container} (line {cline}); "
+                    "read as if {container} were closed before it",
+                    name=repair.node.name,
+                    line=repair.node.line,
+                    container=repair.container.name,
+                    cline=repair.container.line,
+                ),
+            )
         return root
 
     def _recovered(self, line: int, column: int, message: str) -> None:
-        self.issues.append(Issue(
-            code=codes.MALFORMED, severity=Severity.ERROR,
-            message=tr("not well-formed XML, repaired to read the packet: {detail}",
-                       detail=message),
-            file=self.label, line=line, column=column))
+        self.issues.append(
+            Issue(
+                code=codes.MALFORMED,
+                severity=Severity.ERROR,
+                message=tr(
+                    "not well-formed XML, repaired to read the packet: {detail}", detail=message
+                ),
+                file=self.label,
+                line=line,
+                column=column,
+            )
+        )
 
     def _decode(self, node: Node) -> None:
         """End of a ``ContentTransferEncoded``: finish decoding and unzip, bounded."""
@@ -170,13 +193,17 @@ class _Reading:
         assert decoder is not None
         raw = decoder.finish()
         if raw is None:
-            self.add(codes.ATTACHMENT_ENCODING, node,
-                     tr("attachment content is not valid base64"))
+            self.add(codes.ATTACHMENT_ENCODING, node, tr("attachment content is not valid base64"))
             return
         with raw:
             try:
-                node.result = unpack(raw, head=decoder.head, size=decoder.size,
-                                     destination=self._destination(node), limits=self.limits)
+                node.result = unpack(
+                    raw,
+                    head=decoder.head,
+                    size=decoder.size,
+                    destination=self._destination(node),
+                    limits=self.limits,
+                )
             except ZipBombError as exc:
                 exc.file, exc.line = self.label, node.line
                 raise
@@ -202,22 +229,39 @@ class _Reading:
 
     def add(self, code: str, node: Node, message: str, severity: Severity | None = None) -> None:
         base = severity or codes.BASE_SEVERITY[code]
-        self.issues.append(Issue(
-            code=code, severity=codes.escalate(base, self.strict), message=message,
-            file=self.label, line=node.line, path=node.path))
+        self.issues.append(
+            Issue(
+                code=code,
+                severity=codes.escalate(base, self.strict),
+                message=message,
+                file=self.label,
+                line=node.line,
+                path=node.path,
+            )
+        )
 
     # -- generic element access -------------------------------------------------------------
 
     def one(self, parent: Node, name: str, required: Severity | None = None) -> Node | None:
         found = parent.find(name)
         for extra in found[1:]:
-            self.add(codes.DUPLICATE, extra, tr(
-                "{name} occurs again (first at line {line}); this one is ignored",
-                name=name, line=found[0].line))
+            self.add(
+                codes.DUPLICATE,
+                extra,
+                tr(
+                    "{name} occurs again (first at line {line}); this one is ignored",
+                    name=name,
+                    line=found[0].line,
+                ),
+            )
         if not found:
             if required is not None:
-                self.add(codes.MISSING, parent, tr(
-                    "{parent} lacks {name}", parent=parent.name, name=name), required)
+                self.add(
+                    codes.MISSING,
+                    parent,
+                    tr("{parent} lacks {name}", parent=parent.name, name=name),
+                    required,
+                )
             return None
         node = found[0]
         if not node.children and not node.text and node.decoder is None:
@@ -230,8 +274,11 @@ class _Reading:
             if required is not None:
                 self.add(codes.MISSING, node, tr("{name} is empty", name=name), required)
             else:
-                self.add(codes.EMPTY, node, tr(
-                    "{name} is present but all its elements are empty", name=name))
+                self.add(
+                    codes.EMPTY,
+                    node,
+                    tr("{name} is present but all its elements are empty", name=name),
+                )
             return None
         return node
 
@@ -246,8 +293,11 @@ class _Reading:
         try:
             return int(node.text)
         except ValueError:
-            self.add(codes.BAD_NUMBER, node, tr("{name} should be a whole number, not {value!r}",
-                                                name=name, value=node.text))
+            self.add(
+                codes.BAD_NUMBER,
+                node,
+                tr("{name} should be a whole number, not {value!r}", name=name, value=node.text),
+            )
             return None
 
     def boolean(self, parent: Node, name: str) -> bool | None:
@@ -259,8 +309,11 @@ class _Reading:
             return True
         if value in ("false", "0"):
             return False
-        self.add(codes.BAD_NUMBER, node, tr("{name} should be true or false, not {value!r}",
-                                            name=name, value=node.text))
+        self.add(
+            codes.BAD_NUMBER,
+            node,
+            tr("{name} should be true or false, not {value!r}", name=name, value=node.text),
+        )
         return None
 
     def date(self, parent: Node, name: str, required: Severity | None = None) -> date | None:
@@ -269,35 +322,61 @@ class _Reading:
             return None
         found = parse_date(node.text)
         if found is None:
-            self.add(codes.BAD_DATE, node, tr(
-                "{name} {value!r} is no date in yyyy/MM/dd (or a tolerated form)",
-                name=name, value=node.text))
+            self.add(
+                codes.BAD_DATE,
+                node,
+                tr(
+                    "{name} {value!r} is no date in yyyy/MM/dd (or a tolerated form)",
+                    name=name,
+                    value=node.text,
+                ),
+            )
             return None
         if found[1] is not DateForm.DATE:
-            self.add(codes.DATE_FORM, node, tr(
-                "{name} is written {form}; the standard form is yyyy/MM/dd",
-                name=name, form=found[1].value))
+            self.add(
+                codes.DATE_FORM,
+                node,
+                tr(
+                    "{name} is written {form}; the standard form is yyyy/MM/dd",
+                    name=name,
+                    form=found[1].value,
+                ),
+            )
         return found[0]
 
-    def timestamp(self, parent: Node, name: str, required: Severity | None = None
-                  ) -> datetime | None:
+    def timestamp(
+        self, parent: Node, name: str, required: Severity | None = None
+    ) -> datetime | None:
         node = self.one(parent, name, required)
         if node is None:
             return None
         found = parse_timestamp(node.text)
         if found is None:
-            self.add(codes.BAD_DATE, node, tr(
-                "{name} {value!r} is no timestamp in yyyy/MM/dd HH:mm:ss (or a tolerated form)",
-                name=name, value=node.text))
+            self.add(
+                codes.BAD_DATE,
+                node,
+                tr(
+                    "{name} {value!r} is no timestamp in yyyy/MM/dd HH:mm:ss (or a tolerated form)",
+                    name=name,
+                    value=node.text,
+                ),
+            )
             return None
         if found[1] is not DateForm.DATETIME:
-            self.add(codes.DATE_FORM, node, tr(
-                "{name} is written {form}; the standard form is yyyy/MM/dd HH:mm:ss",
-                name=name, form=found[1].value))
+            self.add(
+                codes.DATE_FORM,
+                node,
+                tr(
+                    "{name} is written {form}; the standard form is yyyy/MM/dd HH:mm:ss",
+                    name=name,
+                    form=found[1].value,
+                ),
+            )
         return found[0]
 
-    def many(self, parent: Node | None, name: str, make: Callable[[Node], _T | None]
-             ) -> tuple[_T, ...]:
+    def many(
+        self, parent: Node | None, name: str, make: Callable[[Node], _T | None]
+    ) -> tuple[_T, ...]:
         if parent is None:
             return ()
         made = []
@@ -306,8 +385,11 @@ class _Reading:
                 self.add(codes.EMPTY, node, tr("{name} is present but empty", name=name))
                 continue
             if node.children and all(_blank(c) for c in node.children):
-                self.add(codes.EMPTY, node, tr(
-                    "{name} is present but all its elements are empty", name=name))
+                self.add(
+                    codes.EMPTY,
+                    node,
+                    tr("{name} is present but all its elements are empty", name=name),
+                )
                 continue
             value = make(node)
             if value is not None:
@@ -316,31 +398,49 @@ class _Reading:
 
     # -- identifiers ------------------------------------------------------------------------
 
-    def agency(self, parent: Node, name: str, required: Severity | None = Severity.ERROR
-               ) -> str | None:
+    def agency(
+        self, parent: Node, name: str, required: Severity | None = Severity.ERROR
+    ) -> str | None:
         node = self.one(parent, name, required)
         if node is None:
             return None
         if not is_agency_code(node.text):
-            self.add(codes.AGENCY_CODE, node, tr(
-                "{name} {value!r} is in no known agency-code form "
-                "(000.00.00.G22 or H47.01...)", name=name, value=node.text))
+            self.add(
+                codes.AGENCY_CODE,
+                node,
+                tr(
+                    "{name} {value!r} is in no known agency-code form (000.00.00.G22 or H47.01...)",
+                    name=name,
+                    value=node.text,
+                ),
+            )
         return node.text
 
-    def document_id(self, parent: Node, name: str, required: Severity | None = None
-                    ) -> str | None:
+    def document_id(self, parent: Node, name: str, required: Severity | None = None) -> str | None:
         node = self.one(parent, name, required)
         if node is None:
             return None
         parts = split_document_id(node.text)
         if parts is None:
-            self.add(codes.DOCUMENT_ID, node, tr(
-                "DocumentId {value!r} is neither <OrganId>,<yyyy/MM/dd>,<number/notation> "
-                "nor a UUID", value=node.text))
+            self.add(
+                codes.DOCUMENT_ID,
+                node,
+                tr(
+                    "DocumentId {value!r} is neither <OrganId>,<yyyy/MM/dd>,<number/notation> "
+                    "nor a UUID",
+                    value=node.text,
+                ),
+            )
         elif isinstance(parts, CommaId) and parts.when is None:
-            self.add(codes.DOCUMENT_ID, node, tr(
-                "DocumentId {value!r} names {date!r}, which is no calendar date",
-                value=node.text, date=parts.date_text))
+            self.add(
+                codes.DOCUMENT_ID,
+                node,
+                tr(
+                    "DocumentId {value!r} names {date!r}, which is no calendar date",
+                    value=node.text,
+                    date=parts.date_text,
+                ),
+            )
         return node.text
 
     # -- shape checks -----------------------------------------------------------------------
@@ -348,23 +448,38 @@ class _Reading:
     def check_shape(self, root: Node) -> None:
         """Report elements outside the namespace or unknown in their container."""
         for node in root.walk():
-            if node.name in ("Signature",) and node.parent is not None \
-                    and node.parent.name == "edXMLHeader":
+            if (
+                node.name in ("Signature",)
+                and node.parent is not None
+                and node.parent.name == "edXMLHeader"
+            ):
                 continue
             if _inside_signature(node):
                 continue
             if node.ns != NS:
-                self.add(codes.NAMESPACE, node, tr(
-                    "{name} is in namespace {ns}, not the edXML namespace",
-                    name=node.name, ns=node.ns or "(none)"))
+                self.add(
+                    codes.NAMESPACE,
+                    node,
+                    tr(
+                        "{name} is in namespace {ns}, not the edXML namespace",
+                        name=node.name,
+                        ns=node.ns or "(none)",
+                    ),
+                )
             allowed = CONTAINERS.get(node.name)
             if allowed is None:
                 continue
             for child in node.children:
                 if child.name not in allowed:
-                    self.add(codes.UNKNOWN, child, tr(
-                        "{name} is not known inside {parent}; ignored",
-                        name=child.name, parent=node.name))
+                    self.add(
+                        codes.UNKNOWN,
+                        child,
+                        tr(
+                            "{name} is not known inside {parent}; ignored",
+                            name=child.name,
+                            parent=node.name,
+                        ),
+                    )
 
     # -- interpretation ---------------------------------------------------------------------
 
@@ -372,12 +487,14 @@ class _Reading:
         self.check_shape(root)
         envelope = self.one(root, "edXMLEnvelope", Severity.ERROR)
         if envelope is None:
-            raise PacketError(tr("the packet has no edXMLEnvelope"), file=self.label,
-                              line=root.line)
+            raise PacketError(
+                tr("the packet has no edXMLEnvelope"), file=self.label, line=root.line
+            )
         header = self.one(envelope, "edXMLHeader", Severity.ERROR)
         if header is None:
-            raise PacketError(tr("the packet has no edXMLHeader"), file=self.label,
-                              line=envelope.line)
+            raise PacketError(
+                tr("the packet has no edXMLHeader"), file=self.label, line=envelope.line
+            )
         signature = self.signature(header)
         traces_node = self.one(header, "TraceHeaderList")
         traces = self.many(traces_node, "TraceHeader", self.trace)
@@ -386,12 +503,20 @@ class _Reading:
         if status is not None:
             return self.status(status, traces, signature)
         if message is None:
-            raise PacketError(tr("the packet has neither MessageHeader nor Status"),
-                              file=self.label, line=header.line)
+            raise PacketError(
+                tr("the packet has neither MessageHeader nor Status"),
+                file=self.label,
+                line=header.line,
+            )
         if message.find("StatusCode") and not message.find("Code"):
-            self.add(codes.STATUS_SHAPE, message, tr(
-                "status fields sit directly in MessageHeader (VPCP reference shape), "
-                "not in a Status element"))
+            self.add(
+                codes.STATUS_SHAPE,
+                message,
+                tr(
+                    "status fields sit directly in MessageHeader (VPCP reference shape), "
+                    "not in a Status element"
+                ),
+            )
             return self.status(message, traces, signature)
         business_node = None if traces_node is None else self.one(traces_node, "Bussiness")
         bodies = envelope.find("edXMLBody")
@@ -410,23 +535,34 @@ class _Reading:
     def signature(self, header: Node) -> SignatureInfo | None:
         placeholder = header.find("DigitalSignature")
         if placeholder:
-            self.add(codes.SIGNATURE_PLACEHOLDER, placeholder[0], tr(
-                "DigitalSignature is a placeholder, not an XML-DSig signature"))
+            self.add(
+                codes.SIGNATURE_PLACEHOLDER,
+                placeholder[0],
+                tr("DigitalSignature is a placeholder, not an XML-DSig signature"),
+            )
         found = header.find("Signature")
         if not found:
             return None
         node = found[0]
         namespaced = node.ns == XMLDSIG_NS
         if not namespaced:
-            self.add(codes.SIGNATURE_NS, node, tr(
-                "Signature is in namespace {ns}, not XML-DSig ({dsig})",
-                ns=node.ns or "(none)", dsig=XMLDSIG_NS))
+            self.add(
+                codes.SIGNATURE_NS,
+                node,
+                tr(
+                    "Signature is in namespace {ns}, not XML-DSig ({dsig})",
+                    ns=node.ns or "(none)",
+                    dsig=XMLDSIG_NS,
+                ),
+            )
         algorithms: dict[str, str] = {}
         subject = None
         certificate = False
         for sub in node.walk():
-            if sub.name in ("SignatureMethod", "CanonicalizationMethod") \
-                    and sub.name not in algorithms:
+            if (
+                sub.name in ("SignatureMethod", "CanonicalizationMethod")
+                and sub.name not in algorithms
+            ):
                 algorithms[sub.name] = sub.attrib.get("Algorithm", "")
             elif sub.name == "X509SubjectName" and sub.text:
                 subject = sub.text
@@ -457,16 +593,18 @@ class _Reading:
         frm = self.one(node, "From", err)
         to = self.many(node, "To", self.organization)
         if not node.find("To"):
-            self.add(codes.MISSING, node, tr("{parent} lacks {name}", parent=node.name,
-                                             name="To"))
+            self.add(codes.MISSING, node, tr("{parent} lacks {name}", parent=node.name, name="To"))
         code_node = self.one(node, "Code", err)
         number = notation = ""
         if code_node is not None:
             number = self.text(code_node, "CodeNumber", err) or ""
             notation = self.text(code_node, "CodeNotation", err) or ""
             if number and not is_code_number(number):
-                self.add(codes.CODE_NUMBER, code_node.find("CodeNumber")[0], tr(
-                    "CodeNumber {value!r} is not a number", value=number))
+                self.add(
+                    codes.CODE_NUMBER,
+                    code_node.find("CodeNumber")[0],
+                    tr("CodeNumber {value!r} is not a number", value=number),
+                )
         info = self.one(node, "PromulgationInfo", err)
         dtype = self.one(node, "DocumentType", warn)
         signer = self.one(node, "SignerInfo", warn)
@@ -474,25 +612,37 @@ class _Reading:
         places = self.one(node, "ToPlaces")
         steering = self.integer(node, "SteeringType", warn)
         if steering is not None and not 0 <= steering <= 3:
-            self.add(codes.UNKNOWN_VALUE, node.find("SteeringType")[0], tr(
-                "SteeringType {value} is outside the known values 0-3", value=steering))
+            self.add(
+                codes.UNKNOWN_VALUE,
+                node.find("SteeringType")[0],
+                tr("SteeringType {value} is outside the known values 0-3", value=steering),
+            )
         return MessageHeader(
             from_=Organization(organ_id="") if frm is None else self.organization(frm),
             to=to,
             code=DocumentCode(number=number, notation=notation),
-            promulgation_info=PromulgationInfo() if info is None else PromulgationInfo(
+            promulgation_info=PromulgationInfo()
+            if info is None
+            else PromulgationInfo(
                 place=self.text(info, "Place"),
-                promulgation_date=self.date(info, "PromulgationDate", err)),
-            document_type=DocumentType() if dtype is None else DocumentType(
+                promulgation_date=self.date(info, "PromulgationDate", err),
+            ),
+            document_type=DocumentType()
+            if dtype is None
+            else DocumentType(
                 type=self.integer(dtype, "Type"),
                 type_detail=self.integer(dtype, "TypeDetail"),
-                type_name=self.text(dtype, "TypeName")),
+                type_name=self.text(dtype, "TypeName"),
+            ),
             subject=self.text(node, "Subject", err) or "",
             content=self.text(node, "Content"),
-            signer_info=SignerInfo() if signer is None else SignerInfo(
+            signer_info=SignerInfo()
+            if signer is None
+            else SignerInfo(
                 competence=self.text(signer, "Competence"),
                 position=self.text(signer, "Position"),
-                full_name=self.text(signer, "FullName")),
+                full_name=self.text(signer, "FullName"),
+            ),
             due_date=self.date(node, "DueDate"),
             to_places=self.many(places, "Place", lambda n: n.text),
             other_info=OtherInfo() if other is None else self.other_info(other),
@@ -504,8 +654,11 @@ class _Reading:
     def other_info(self, node: Node) -> OtherInfo:
         priority = self.integer(node, "Priority")
         if priority is not None and not 0 <= priority <= 4:
-            self.add(codes.UNKNOWN_VALUE, node.find("Priority")[0], tr(
-                "Priority {value} is outside the known values 0-4", value=priority))
+            self.add(
+                codes.UNKNOWN_VALUE,
+                node.find("Priority")[0],
+                tr("Priority {value} is outside the known values 0-4", value=priority),
+            )
         appendixes = self.one(node, "Appendixes")
         return OtherInfo(
             priority=priority,
@@ -545,9 +698,16 @@ class _Reading:
         if kind is None:
             return None
         if kind not in set(BusinessDocType):
-            self.add(codes.UNKNOWN_VALUE, node.find("BussinessDocType")[0], tr(
-                "BussinessDocType {value} is outside the known values 0-3; "
-                "the business block is ignored", value=kind), Severity.ERROR)
+            self.add(
+                codes.UNKNOWN_VALUE,
+                node.find("BussinessDocType")[0],
+                tr(
+                    "BussinessDocType {value} is outside the known values 0-3; "
+                    "the business block is ignored",
+                    value=kind,
+                ),
+                Severity.ERROR,
+            )
             return None
         info = self.one(node, "BussinessDocumentInfo")
         replacements = self.one(node, "ReplacementInfoList")
@@ -575,8 +735,11 @@ class _Reading:
         if organ is None or kind is None:
             return None
         if kind not in (0, 1):
-            self.add(codes.UNKNOWN_VALUE, node.find("ReceiverType")[0], tr(
-                "ReceiverType {value} is outside the known values 0-1", value=kind))
+            self.add(
+                codes.UNKNOWN_VALUE,
+                node.find("ReceiverType")[0],
+                tr("ReceiverType {value} is outside the known values 0-1", value=kind),
+            )
         return Receiver(organ_id=organ, receiver_type=kind)
 
     def replacement(self, node: Node) -> ReplacementInfo | None:
@@ -586,9 +749,16 @@ class _Reading:
         if organs is not None:
             for organ in organs.find("OrganId"):
                 if organ.text and not is_agency_code(organ.text):
-                    self.add(codes.AGENCY_CODE, organ, tr(
-                        "{name} {value!r} is in no known agency-code form "
-                        "(000.00.00.G22 or H47.01...)", name="OrganId", value=organ.text))
+                    self.add(
+                        codes.AGENCY_CODE,
+                        organ,
+                        tr(
+                            "{name} {value!r} is in no known agency-code form "
+                            "(000.00.00.G22 or H47.01...)",
+                            name="OrganId",
+                            value=organ.text,
+                        ),
+                    )
         return None if doc is None else ReplacementInfo(document_id=doc, organ_ids=ids)
 
     def content_id(self, parent: Node) -> str | None:
@@ -636,17 +806,26 @@ class _Reading:
 
     def attachment_notes(self, node: Node, result: Unpacked) -> None:
         if not result.zipped:
-            self.add(codes.ATTACHMENT_NOT_ZIPPED, node, tr(
-                "attachment is not zipped (peers zip each file before base64)"))
+            self.add(
+                codes.ATTACHMENT_NOT_ZIPPED,
+                node,
+                tr("attachment is not zipped (peers zip each file before base64)"),
+            )
         if result.extra_members:
-            self.add(codes.ATTACHMENT_MEMBERS, node, tr(
-                "attachment zip holds {count} files; only the first is read",
-                count=1 + len(result.extra_members)))
+            self.add(
+                codes.ATTACHMENT_MEMBERS,
+                node,
+                tr(
+                    "attachment zip holds {count} files; only the first is read",
+                    count=1 + len(result.extra_members),
+                ),
+            )
         if result.payload.size == 0:
             self.add(codes.ATTACHMENT_EMPTY, node, tr("attachment decodes to an empty file"))
 
-    def status(self, node: Node, traces: tuple[TraceHeader, ...],
-               signature: SignatureInfo | None) -> StatusPacket:
+    def status(
+        self, node: Node, traces: tuple[TraceHeader, ...], signature: SignatureInfo | None
+    ) -> StatusPacket:
         err = Severity.ERROR
         frm = self.one(node, "From", err)
         response = self.one(node, "ResponseFor", err)
@@ -657,16 +836,20 @@ class _Reading:
                 code = StatusCode(code_node.text)
             except ValueError:
                 code = code_node.text
-                self.add(codes.UNKNOWN_VALUE, code_node, tr(
-                    "StatusCode {value!r} is not a known status (01-06, 13, 15, 16)",
-                    value=code))
+                self.add(
+                    codes.UNKNOWN_VALUE,
+                    code_node,
+                    tr(
+                        "StatusCode {value!r} is not a known status (01-06, 13, 15, 16)", value=code
+                    ),
+                )
         when = self.timestamp(node, "Timestamp", err)
         return StatusPacket(
             from_=Organization(organ_id="") if frm is None else self.organization(frm),
             response_for=ResponseFor() if response is None else self.response_for(response),
             status_code=code,
             description=self.text(node, "Description"),
-            timestamp=when or datetime(1970, 1, 1),  # noqa: DTZ001 - placeholder, issue filed
+            timestamp=when or datetime(1970, 1, 1),
             staff_info=self.many(node, "StaffInfo", self.staff),
             traces=traces,
             signature=signature,
@@ -684,8 +867,11 @@ def _is_empty_container(name: str) -> bool:
 def _inside_signature(node: Node) -> bool:
     parent = node.parent
     while parent is not None:
-        if parent.name == "Signature" and parent.parent is not None \
-                and parent.parent.name == "edXMLHeader":
+        if (
+            parent.name == "Signature"
+            and parent.parent is not None
+            and parent.parent.name == "edXMLHeader"
+        ):
             return True
         parent = parent.parent
     return False
@@ -707,6 +893,5 @@ def _position(source: _xml.Source) -> int | None:
 def _rewind(source: _xml.Source, start: int) -> None:
     if isinstance(source, bytes | str) or hasattr(source, "__fspath__"):
         return
-    stream: IO[bytes] = source  # type: ignore[assignment]
+    stream: IO[bytes] = source
     stream.seek(start)
-

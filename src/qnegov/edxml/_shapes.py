@@ -44,8 +44,9 @@ def split_document_id(text: str) -> CommaId | uuid.UUID | None:
     parts = text.split(",")
     if len(parts) == 3 and all(p.strip() for p in parts):
         found = parse_date(parts[1])
-        return CommaId(parts[0].strip(), parts[1].strip(), found[0] if found else None,
-                       parts[2].strip())
+        return CommaId(
+            parts[0].strip(), parts[1].strip(), found[0] if found else None, parts[2].strip()
+        )
     try:
         return uuid.UUID(text.strip())
     except ValueError:

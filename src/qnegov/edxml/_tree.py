@@ -22,23 +22,52 @@ NS: Final = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 XMLDSIG_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
 _MAX_TEXT: Final = 1 << 20
 
-_ORG: Final = frozenset({"OrganId", "OrganizationInCharge", "OrganName", "OrganAdd", "Email",
-                         "Telephone", "Fax", "Website"})
+_ORG: Final = frozenset(
+    {
+        "OrganId",
+        "OrganizationInCharge",
+        "OrganName",
+        "OrganAdd",
+        "Email",
+        "Telephone",
+        "Fax",
+        "Website",
+    }
+)
 _STAFF: Final = frozenset({"Department", "Staff", "Mobile", "Email", "StaffId"})
 _RESPONSE: Final = frozenset({"OrganId", "Code", "PromulgationDate", "DocumentId"})
 
 CONTAINERS: Final[dict[str, frozenset[str]]] = {
     "edXML": frozenset({"edXMLEnvelope", "AttachmentEncoded"}),
     "edXMLEnvelope": frozenset({"edXMLHeader", "edXMLBody"}),
-    "edXMLHeader": frozenset({"MessageHeader", "TraceHeaderList", "Signature", "Status",
-                              "DigitalSignature"}),
-    "MessageHeader": frozenset({
-        "From", "To", "Code", "PromulgationInfo", "DocumentType", "Subject", "Content",
-        "SignerInfo", "DueDate", "ToPlaces", "OtherInfo", "ResponseFor", "SteeringType",
-        "DocumentId", "StatusCode", "Description", "Timestamp", "StaffInfo",
-    }),
-    "Status": frozenset({"ResponseFor", "From", "StatusCode", "Description", "Timestamp",
-                         "StaffInfo"}),
+    "edXMLHeader": frozenset(
+        {"MessageHeader", "TraceHeaderList", "Signature", "Status", "DigitalSignature"}
+    ),
+    "MessageHeader": frozenset(
+        {
+            "From",
+            "To",
+            "Code",
+            "PromulgationInfo",
+            "DocumentType",
+            "Subject",
+            "Content",
+            "SignerInfo",
+            "DueDate",
+            "ToPlaces",
+            "OtherInfo",
+            "ResponseFor",
+            "SteeringType",
+            "DocumentId",
+            "StatusCode",
+            "Description",
+            "Timestamp",
+            "StaffInfo",
+        }
+    ),
+    "Status": frozenset(
+        {"ResponseFor", "From", "StatusCode", "Description", "Timestamp", "StaffInfo"}
+    ),
     "From": _ORG,
     "To": _ORG,
     "Code": frozenset({"CodeNumber", "CodeNotation"}),
@@ -46,14 +75,32 @@ CONTAINERS: Final[dict[str, frozenset[str]]] = {
     "DocumentType": frozenset({"Type", "TypeDetail", "TypeName"}),
     "SignerInfo": frozenset({"Competence", "Position", "FullName"}),
     "ToPlaces": frozenset({"Place"}),
-    "OtherInfo": frozenset({"Priority", "SphereOfPromulgation", "TyperNotation",
-                            "PromulgationAmount", "PageAmount", "Direction", "Appendixes"}),
+    "OtherInfo": frozenset(
+        {
+            "Priority",
+            "SphereOfPromulgation",
+            "TyperNotation",
+            "PromulgationAmount",
+            "PageAmount",
+            "Direction",
+            "Appendixes",
+        }
+    ),
     "Appendixes": frozenset({"Appendix"}),
     "ResponseFor": _RESPONSE,
     "TraceHeaderList": frozenset({"TraceHeader", "Bussiness"}),
     "TraceHeader": frozenset({"OrganId", "Timestamp"}),
-    "Bussiness": frozenset({"BussinessDocType", "BussinessDocReason", "BussinessDocumentInfo",
-                            "DocumentId", "StaffInfo", "Paper", "ReplacementInfoList"}),
+    "Bussiness": frozenset(
+        {
+            "BussinessDocType",
+            "BussinessDocReason",
+            "BussinessDocumentInfo",
+            "DocumentId",
+            "StaffInfo",
+            "Paper",
+            "ReplacementInfoList",
+        }
+    ),
     "BussinessDocumentInfo": frozenset({"DocumentInfo", "DocumentReceiver", "ReceiverList"}),
     "ReceiverList": frozenset({"Receiver"}),
     "Receiver": frozenset({"OrganId", "ReceiverType"}),
@@ -65,8 +112,9 @@ CONTAINERS: Final[dict[str, frozenset[str]]] = {
     "edXMLManifest": frozenset({"Reference"}),
     "Reference": frozenset({"ContentId", "ContentType", "Description", "AttachmentName"}),
     "AttachmentEncoded": frozenset({"Attachment"}),
-    "Attachment": frozenset({"ContentId", "AttachmentName", "Description", "ContentType",
-                             "ContentTransferEncoded"}),
+    "Attachment": frozenset(
+        {"ContentId", "AttachmentName", "Description", "ContentType", "ContentTransferEncoded"}
+    ),
 }
 """Which children each edXML container may hold; the repair logic and the reader share it."""
 
@@ -171,8 +219,11 @@ class Collector:
             if local in CONTAINERS.get(candidate.name, ()):
                 moved_out_of = self.stack[depth + 1]
                 del self.stack[depth + 1 :]
-                if (moved_out_of.name == local and not moved_out_of.children
-                        and not moved_out_of.text):
+                if (
+                    moved_out_of.name == local
+                    and not moved_out_of.children
+                    and not moved_out_of.text
+                ):
                     candidate.children.remove(moved_out_of)  # an empty wrapper of itself
                 self.repairs.append(Repair(node, moved_out_of))
                 return candidate
@@ -199,8 +250,11 @@ class Collector:
         node.size += len(text)
         if node.size > _MAX_TEXT:
             raise PacketError(
-                tr("element {name} holds more than {limit} characters of text",
-                   name=node.name, limit=_MAX_TEXT),
+                tr(
+                    "element {name} holds more than {limit} characters of text",
+                    name=node.name,
+                    limit=_MAX_TEXT,
+                ),
                 line=node.line,
             )
         node.parts.append(text)

@@ -7,9 +7,11 @@ compiled XSD of the packet's kind and level, then cross-field rules run on the m
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Final
+from typing import Any, Final
 
 from lxml import etree
 
@@ -50,8 +52,15 @@ def validate(
     try:
         packet, root, issues = read_packet(source, strict=strict, name=name, limits=limits)
     except ZipBombError as exc:
-        report.add(Issue(code=codes.ZIP_BOMB, severity=Severity.ERROR, message=exc.message,
-                         file=exc.file or label, line=exc.line))
+        report.add(
+            Issue(
+                code=codes.ZIP_BOMB,
+                severity=Severity.ERROR,
+                message=exc.message,
+                file=exc.file or label,
+                line=exc.line,
+            )
+        )
         return report.finish()
     except PacketError as exc:
         report.add(issue_from_error(exc, file=label))
@@ -65,7 +74,7 @@ def validate(
     for issue in _schema_issues(root, kind, "strict" if strict else "compat", label):
         if issue.line not in seen_lines:
             report.add(issue)
-    report.extend(check_rules(packet, label, strict))
+    report.extend(check_rules(packet, label, strict, root))
     return report.finish()
 
 
@@ -75,12 +84,20 @@ def _schema_issues(root: Node, kind: str, level: str, label: str) -> list[Issue]
     if schema.validate(tree):
         return []
     found = []
-    for error in schema.error_log:
+    errors: Any = schema.error_log  # lxml-stubs lack the iteration the runtime has
+    for error in errors:
         message = _CLARK.sub("edXML:", str(error.message))
-        found.append(Issue(code=codes.SCHEMA, severity=Severity.ERROR,
-                           message=tr("schema ({level}): {detail}", level=level, detail=message),
-                           file=label, line=error.line or None, path=error.path,
-                           rule=f"qcvn102-2016/{level}/{kind}.xsd"))
+        found.append(
+            Issue(
+                code=codes.SCHEMA,
+                severity=Severity.ERROR,
+                message=tr("schema ({level}): {detail}", level=level, detail=message),
+                file=label,
+                line=error.line or None,
+                path=error.path,
+                rule=f"qcvn102-2016/{level}/{kind}.xsd",
+            )
+        )
     return found
 
 
@@ -92,7 +109,7 @@ def _to_lxml(node: Node) -> etree._Element:
 
 
 def _fill(element: etree._Element, node: Node) -> None:
-    element.sourceline = node.line
+    element.sourceline = node.line  # type: ignore[assignment]  # writable at runtime
     if node.decoder is not None:
         element.text = ""
     elif not node.children:
@@ -106,19 +123,42 @@ def _tag(node: Node) -> str:
     return f"{{{node.ns}}}{node.name}" if node.ns else node.name
 
 
-def check_rules(packet: Packet, label: str | None = None, strict: bool = False) -> list[Issue]:
-    """The rules an XSD cannot express (manifest vs attachments, DocumentId, business, trace)."""
+def check_rules(
+    packet: Packet, label: str | None = None, strict: bool = False, root: Node | None = None
+) -> list[Issue]:
+    """The rules an XSD cannot express (manifest vs attachments, DocumentId, business, trace).
+
+    With the reader's node tree (``root``) each issue is located at the element it is about.
+    """
     found: list[Issue] = []
 
-    def add(code: str, message: str) -> None:
-        found.append(Issue(code=code, severity=codes.escalate(codes.BASE_SEVERITY[code], strict),
-                           message=message, file=label, rule=code))
+    def add(code: str, message: str, *where: str) -> None:
+        node = _locate(root, where) if root is not None and where else None
+        found.append(
+            Issue(
+                code=code,
+                severity=codes.escalate(codes.BASE_SEVERITY[code], strict),
+                message=message,
+                file=label,
+                rule=code,
+                line=None if node is None else node.line,
+                path=None if node is None else node.path,
+            )
+        )
 
     traces = packet.traces
-    for before, after in zip(traces, traces[1:], strict=False):
+    for before, after in itertools.pairwise(traces):
         if after.timestamp < before.timestamp:
-            add(codes.TRACE_ORDER, tr("trace at {organ} ({when}) is earlier than the hop before",
-                                      organ=after.organ_id, when=after.timestamp))
+            add(
+                codes.TRACE_ORDER,
+                tr(
+                    "trace at {organ} ({when}) is earlier than the hop before",
+                    organ=after.organ_id,
+                    when=after.timestamp,
+                ),
+                "TraceHeaderList",
+                "TraceHeader",
+            )
     if not isinstance(packet, Envelope):
         return found
     _manifest_rules(packet, add)
@@ -132,49 +172,111 @@ def check_rules(packet: Packet, label: str | None = None, strict: bool = False) 
         }
         for what, (got, want) in expected.items():
             if want and got != want:
-                add(codes.DOCUMENT_ID_MISMATCH, tr(
-                    "DocumentId {value!r} says {got} where {what} is {want}",
-                    value=header.document_id, got=got, what=what, want=want))
+                add(
+                    codes.DOCUMENT_ID_MISMATCH,
+                    tr(
+                        "DocumentId {value!r} says {got} where {what} is {want}",
+                        value=header.document_id,
+                        got=got,
+                        what=what,
+                        want=want,
+                    ),
+                    "MessageHeader",
+                    "DocumentId",
+                )
     business = packet.business
     if business is not None and business.doc_type is not BusinessDocType.NEW:
         named = business.document_id or (
-            business.doc_type is BusinessDocType.REPLACE and business.replacements)
+            business.doc_type is BusinessDocType.REPLACE and business.replacements
+        )
         if not named:
-            add(codes.BUSINESS_REFERENCE, tr(
-                "BussinessDocType {kind} ({name}) does not name the DocumentId it acts on",
-                kind=int(business.doc_type), name=business.doc_type.name.lower()))
+            add(
+                codes.BUSINESS_REFERENCE,
+                tr(
+                    "BussinessDocType {kind} ({name}) does not name the DocumentId it acts on",
+                    kind=int(business.doc_type),
+                    name=business.doc_type.name.lower(),
+                ),
+                "TraceHeaderList",
+                "Bussiness",
+            )
     return found
 
 
-def _manifest_rules(packet: Envelope, add: object) -> None:
-    assert callable(add)
+def _locate(root: Node, names: tuple[str, ...]) -> Node | None:
+    """The first element whose name and ancestors' names end with ``names``."""
+    for node in root.walk():
+        chain: list[str] = []
+        step: Node | None = node
+        while step is not None and len(chain) < len(names):
+            chain.append(step.name)
+            step = step.parent
+        if tuple(reversed(chain)) == names:
+            return node
+    return None
+
+
+def _manifest_rules(packet: Envelope, add: Callable[..., None]) -> None:
     refs = [r.content_id for r in packet.manifest]
     atts = [a.content_id for a in packet.attachments]
     for cid in sorted({c for c in refs if refs.count(c) > 1}):
-        add(codes.MANIFEST, tr("manifest lists content id {cid} more than once", cid=cid))
+        add(
+            codes.MANIFEST,
+            tr("manifest lists content id {cid} more than once", cid=cid),
+            "edXMLManifest",
+            "Reference",
+        )
     for cid in sorted(set(refs) - set(atts)):
-        add(codes.MANIFEST, tr("manifest lists {cid} but no attachment carries it", cid=cid))
+        add(
+            codes.MANIFEST,
+            tr("manifest lists {cid} but no attachment carries it", cid=cid),
+            "edXMLManifest",
+            "Reference",
+        )
     for cid in sorted(set(atts) - set(refs)):
-        add(codes.MANIFEST, tr("attachment {cid} is missing from the manifest", cid=cid))
+        add(
+            codes.MANIFEST,
+            tr("attachment {cid} is missing from the manifest", cid=cid),
+            "AttachmentEncoded",
+            "Attachment",
+        )
     by_id = {r.content_id: r for r in packet.manifest}
     for att in packet.attachments:
-        declared = [t for t in (att.content_type,
-                                getattr(by_id.get(att.content_id), "content_type", None)) if t]
+        declared = [
+            t
+            for t in (att.content_type, getattr(by_id.get(att.content_id), "content_type", None))
+            if t
+        ]
         for ctype in declared:
             if not _MIME.match(ctype):
-                add(codes.CONTENT_TYPE, tr("ContentType {ctype!r} of {name} is no MIME type",
-                                           ctype=ctype, name=att.name))
+                add(
+                    codes.CONTENT_TYPE,
+                    tr(
+                        "ContentType {ctype!r} of {name} is no MIME type",
+                        ctype=ctype,
+                        name=att.name,
+                    ),
+                )
             elif att.zipped and ctype != "application/zip":
-                add(codes.CONTENT_TYPE, tr(
-                    "{name} travels zipped but is declared {ctype}", name=att.name, ctype=ctype))
+                add(
+                    codes.CONTENT_TYPE,
+                    tr("{name} travels zipped but is declared {ctype}", name=att.name, ctype=ctype),
+                )
             elif not att.zipped and ctype == "application/zip" and att.payload.size:
-                add(codes.CONTENT_TYPE, tr(
-                    "{name} is declared application/zip but is not a zip archive",
-                    name=att.name))
+                add(
+                    codes.CONTENT_TYPE,
+                    tr(
+                        "{name} is declared application/zip but is not a zip archive", name=att.name
+                    ),
+                )
         ref = by_id.get(att.content_id)
         if ref is not None and ref.attachment_name and ref.attachment_name != att.name:
-            add(codes.MANIFEST, tr(
-                "manifest names {cid} {ref!r} but the attachment is {name!r}",
-                cid=att.content_id, ref=ref.attachment_name, name=att.name))
-
-
+            add(
+                codes.MANIFEST,
+                tr(
+                    "manifest names {cid} {ref!r} but the attachment is {name!r}",
+                    cid=att.content_id,
+                    ref=ref.attachment_name,
+                    name=att.name,
+                ),
+            )
