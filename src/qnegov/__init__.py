@@ -21,6 +21,7 @@ from qnegov.errors import (
     AmbiguousSignature,
     AttachmentError,
     AuthError,
+    BadResponse,
     CertificateExpired,
     ExchangeError,
     InputError,
@@ -42,6 +43,12 @@ from qnegov.errors import (
     XMLSyntaxError,
     ZipBombError,
 )
+from qnegov.exchange import (
+    AsyncDocumentExchangeClient,
+    AsyncLgspClient,
+    DocumentExchangeClient,
+    LgspClient,
+)
 from qnegov.report import Issue, Report, Severity
 from qnegov.signing import (
     KeySigner,
@@ -59,11 +66,15 @@ __all__ = [
     "AdministrativeUnit",
     "AgencyCode",
     "AmbiguousSignature",
+    "AsyncDocumentExchangeClient",
+    "AsyncLgspClient",
     "AttachmentError",
     "AuthError",
+    "BadResponse",
     "CertificateExpired",
     "CitizenId",
     "DocumentCode",
+    "DocumentExchangeClient",
     "DocumentId",
     "ExchangeError",
     "InputError",
@@ -71,6 +82,7 @@ __all__ = [
     "Issue",
     "KeyLoadError",
     "KeySigner",
+    "LgspClient",
     "NonConformingPacket",
     "PacketError",
     "PhoneNumber",

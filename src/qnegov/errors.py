@@ -30,6 +30,7 @@ they are collected as :class:`qnegov.report.Issue` objects in a :class:`qnegov.r
         ├── TransportError                   transport             (ConnectionError)
         ├── AuthError                        auth                  (PermissionError)
         └── RemoteError                      remote                (RuntimeError)
+            └── BadResponse                  bad_response
 
 Each error knows where it happened (``file``, ``line``, ``column``) when that is known, and its
 ``str()`` leads with that location so a clerk can find the spot without a traceback.
@@ -44,6 +45,7 @@ __all__ = [
     "AmbiguousSignature",
     "AttachmentError",
     "AuthError",
+    "BadResponse",
     "CertificateExpired",
     "ExchangeError",
     "InputError",
@@ -290,6 +292,12 @@ class RemoteError(ExchangeError, RuntimeError):
         self.remote_code = remote_code
         self.status_code = status_code
         super().__init__(message)
+
+
+class BadResponse(RemoteError):
+    """The platform answered something that is not its documented response (wrong JSON, HTML)."""
+
+    code = "bad_response"
 
 
 def all_error_classes() -> list[type[QnegovError]]:

@@ -19,9 +19,10 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 COMMAND_MODULES: Final = [
     "qnegov.cli._validate",
-    "qnegov.cli._signing",
     "qnegov.cli._codes",
     "qnegov.cli._edxml",
+    "qnegov.cli._signing",
+    "qnegov.cli._exchange",
     "qnegov.cli._demo",
 ]
 """Each module defines ``register(sub, common)``; order is the order of ``--help``."""

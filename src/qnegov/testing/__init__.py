@@ -32,10 +32,18 @@ from qnegov.testing.edxml import (
     packets,
     status_packets,
 )
+from qnegov.testing.exchange import (
+    agencies,
+    inbox_items,
+    operation_headers,
+    platform_answers,
+    sent_receipts,
+)
 from qnegov.testing.signing import xml_documents, xml_text
 
 __all__ = [
     "administrative_units",
+    "agencies",
     "agency_codes",
     "attachments",
     "citizen_ids",
@@ -44,16 +52,20 @@ __all__ = [
     "document_ids",
     "document_packets",
     "document_types",
+    "inbox_items",
     "message_headers",
     "near_miss_agency_codes",
     "near_miss_citizen_ids",
     "near_miss_document_codes",
     "near_miss_phone_numbers",
     "near_miss_tax_codes",
+    "operation_headers",
     "organizations",
     "packets",
     "phone_numbers",
+    "platform_answers",
     "priorities",
+    "sent_receipts",
     "signer_authorities",
     "status_packets",
     "tax_codes",
