@@ -127,3 +127,13 @@ def test_progress_draws_only_when_enabled() -> None:
     progress.update(5_000_000)
     assert "MB/s" in drawn.getvalue() and "50.0%" in drawn.getvalue() and "ETA" in drawn.getvalue()
     progress.close()
+
+
+def test_lang_option_does_not_leak_out_of_an_in_process_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from qnegov._i18n import get_language
+
+    assert main(["--lang", "vi", "validate", str(BAD)]) == 3
+    assert "nghiêm trọng" in capsys.readouterr().out
+    assert get_language() == "en"

@@ -1,7 +1,8 @@
 """qnegov: e-government interoperability primitives for Vietnamese provinces.
 
 The public surface is what ``__all__`` lists; everything in a module whose name starts with an
-underscore is private and may change without notice.
+underscore is private and may change without notice. edXML packets live in :mod:`qnegov.edxml`
+(imported on demand: it brings pydantic models that ``import qnegov`` should not pay for).
 """
 
 from qnegov._resources import schemas_dir
@@ -21,11 +22,13 @@ from qnegov.errors import (
     AmbiguousSignature,
     AttachmentError,
     AuthError,
+    BadResponse,
     CertificateExpired,
     ExchangeError,
     InputError,
     InvalidCode,
     KeyLoadError,
+    NonConformingPacket,
     PacketError,
     PolicyViolation,
     QnegovError,
@@ -41,18 +44,39 @@ from qnegov.errors import (
     XMLSyntaxError,
     ZipBombError,
 )
+from qnegov.exchange import (
+    AsyncDocumentExchangeClient,
+    AsyncLgspClient,
+    DocumentExchangeClient,
+    LgspClient,
+)
 from qnegov.report import Issue, Report, Severity
+from qnegov.signing import (
+    KeySigner,
+    SignaturePolicy,
+    Signer,
+    TrustStore,
+    VerifiedDocument,
+    sign,
+    sign_packet,
+    verify,
+    verify_packet,
+)
 
 __all__ = [
     "AdministrativeUnit",
     "AgencyCode",
     "AmbiguousSignature",
+    "AsyncDocumentExchangeClient",
+    "AsyncLgspClient",
     "AttachmentError",
     "AuthError",
+    "BadResponse",
     "CertificateExpired",
     "CitizenId",
     "CitizenRecord",
     "DocumentCode",
+    "DocumentExchangeClient",
     "DocumentId",
     "ExchangeError",
     "HouseholdRecord",
@@ -60,6 +84,9 @@ __all__ = [
     "InvalidCode",
     "Issue",
     "KeyLoadError",
+    "KeySigner",
+    "LgspClient",
+    "NonConformingPacket",
     "PacketError",
     "PhoneNumber",
     "PolicyViolation",
@@ -72,15 +99,23 @@ __all__ = [
     "SignatureError",
     "SignatureInvalid",
     "SignatureMissing",
+    "SignaturePolicy",
+    "Signer",
     "TaxCode",
     "TransportError",
+    "TrustStore",
     "UnsafeXMLError",
     "UntrustedCertificate",
+    "VerifiedDocument",
     "XMLError",
     "XMLSyntaxError",
     "ZipBombError",
     "__version__",
     "iter_records",
     "schemas_dir",
+    "sign",
+    "sign_packet",
+    "verify",
+    "verify_packet",
     "write_records",
 ]

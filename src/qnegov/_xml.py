@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import inspect
 import io
 import re
 import threading
@@ -328,8 +329,11 @@ def _refuse_doctype(text: str, start: int, label: str) -> None:
     )
 
 
-def _new_parser(forced: str | None, target: Any = None, *, lean: bool = False) -> etree.XMLParser:
+def _new_parser(
+    forced: str | None, target: Any = None, *, recover: bool = False, lean: bool = False
+) -> etree.XMLParser:
     return etree.XMLParser(
+        recover=recover,
         remove_blank_text=lean,
         remove_pis=lean,
         collect_ids=not lean,
@@ -520,17 +524,31 @@ def parse_with_target(
     name: str | None = None,
     limits: XMLLimits = DEFAULT_LIMITS,
     chunk_size: int = 1 << 16,
+    track_lines: bool = False,
+    recover: bool = False,
 ) -> Any:
     """Feed the document to an lxml parser *target* (``start``/``end``/``data``/``close``).
 
     Text arrives in pieces through ``target.data``, so a target can stream a 200 MB base64 text
-    node to disk without the tree's 10 MB text bound ever being reached; depth is still bounded.
-    Returns whatever ``target.close()`` returns.
+    node to disk without the tree's 10 MB text bound ever being reached. libxml2 does not apply
+    its depth bound to parser targets, so the target is wrapped in a counter that raises
+    :class:`UnsafeXMLError` past :data:`MAX_DEPTH`. Returns whatever ``target.close()`` returns.
+
+    ``track_lines``: targets get no source positions from lxml, so the feeder tells them: it
+    feeds from one start tag's ``<`` to the next (long base64 text still goes in ``chunk_size``
+    pieces) and sets ``target.line`` to the line of that ``<`` before each start event.
+
+    ``recover``: let libxml2 repair malformed markup (mismatched or unclosed tags) instead of
+    stopping. libxml2 logs no repairs in target mode, so callers keep the error of a first,
+    strict pass to report. Entities, DTDs, network access and the depth bound are refused
+    exactly as without it.
     """
     stream, label, prolog, raw = _prepare(source, name, limits)
-    parser = _new_parser(prolog.encoding, target=target)
+    parser = _new_parser(prolog.encoding, target=_DepthBound(target, label), recover=recover)
     try:
-        if isinstance(stream, bytes):
+        if track_lines:
+            _feed_by_tags(stream, parser, target, chunk_size)
+        elif isinstance(stream, bytes):
             for start in range(0, len(stream), chunk_size):
                 parser.feed(stream[start : start + chunk_size])
         else:
@@ -541,6 +559,61 @@ def parse_with_target(
         raise _translate(exc, label) from None
     finally:
         _close(raw, source)
+
+
+class _DepthBound:
+    """Forwards every target callback, counting open elements (libxml2 does not, for targets)."""
+
+    def __init__(self, target: Any, label: str) -> None:
+        self._target = target
+        self._label = label
+        self._depth = 0
+        self._start = target.start
+        self._end = target.end
+        try:
+            self._wants_nsmap = len(inspect.signature(target.start).parameters) >= 3
+        except (TypeError, ValueError):
+            self._wants_nsmap = False
+
+    def start(self, tag: str, attrib: Any, nsmap: Any = None) -> Any:
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise UnsafeXMLError(
+                tr("nesting deeper than {limit} elements is refused", limit=MAX_DEPTH),
+                construct="nesting depth",
+                file=self._label,
+                line=getattr(self._target, "line", None),
+            )
+        if self._wants_nsmap:
+            return self._start(tag, attrib, nsmap)
+        return self._start(tag, attrib)
+
+    def end(self, tag: str) -> Any:
+        self._depth -= 1
+        return self._end(tag)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+def _feed_by_tags(
+    stream: IO[bytes] | bytes, parser: etree.XMLParser, target: Any, size: int
+) -> None:
+    """Feed from one start tag's ``<`` to the next, so each start event sees its own line."""
+    line = 1
+    reader = io.BytesIO(stream) if isinstance(stream, bytes) else stream
+    while chunk := reader.read(size):
+        pos, end = 0, len(chunk)
+        while pos < end:
+            lt = chunk.find(b"<", pos + 1)
+            while 0 <= lt < end - 1 and chunk[lt + 1] == 0x2F:  # end tags need no line
+                lt = chunk.find(b"<", lt + 2)
+            stop = end if lt < 0 else lt
+            if chunk[pos] == 0x3C:  # a piece that opens a tag; continuations keep its line
+                target.line = line
+            parser.feed(chunk[pos:stop])
+            line += chunk.count(b"\n", pos, stop)
+            pos = stop
 
 
 def load_xsd(

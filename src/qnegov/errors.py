@@ -15,6 +15,7 @@ they are collected as :class:`qnegov.report.Issue` objects in a :class:`qnegov.r
     ├── SchemaError                          schema_error          (ValueError)
     ├── InvalidCode                          invalid_code          (ValueError)
     ├── PacketError                          invalid_packet        (ValueError)
+    │   ├── NonConformingPacket              packet_nonconforming
     │   └── AttachmentError                  invalid_attachment
     │       └── ZipBombError                 zip_bomb
     ├── SignatureError                       signature_error       (ValueError)
@@ -29,6 +30,7 @@ they are collected as :class:`qnegov.report.Issue` objects in a :class:`qnegov.r
         ├── TransportError                   transport             (ConnectionError)
         ├── AuthError                        auth                  (PermissionError)
         └── RemoteError                      remote                (RuntimeError)
+            └── BadResponse                  bad_response
 
 Each error knows where it happened (``file``, ``line``, ``column``) when that is known, and its
 ``str()`` leads with that location so a clerk can find the spot without a traceback.
@@ -37,17 +39,19 @@ Each error knows where it happened (``file``, ``line``, ``column``) when that is
 from __future__ import annotations
 
 from os import PathLike
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AmbiguousSignature",
     "AttachmentError",
     "AuthError",
+    "BadResponse",
     "CertificateExpired",
     "ExchangeError",
     "InputError",
     "InvalidCode",
     "KeyLoadError",
+    "NonConformingPacket",
     "PacketError",
     "PolicyViolation",
     "QnegovError",
@@ -184,6 +188,16 @@ class PacketError(QnegovError, ValueError):
     code = "invalid_packet"
 
 
+class NonConformingPacket(PacketError):
+    """A packet read in strict mode deviates from the standard; ``issues`` says how."""
+
+    code = "packet_nonconforming"
+
+    def __init__(self, message: str, *, issues: tuple[object, ...] = (), **where: Any) -> None:
+        self.issues = issues
+        super().__init__(message, **where)
+
+
 class AttachmentError(PacketError):
     """An attachment that does not decode, unzip or match its manifest entry."""
 
@@ -278,6 +292,12 @@ class RemoteError(ExchangeError, RuntimeError):
         self.remote_code = remote_code
         self.status_code = status_code
         super().__init__(message)
+
+
+class BadResponse(RemoteError):
+    """The platform answered something that is not its documented response (wrong JSON, HTML)."""
+
+    code = "bad_response"
 
 
 def all_error_classes() -> list[type[QnegovError]]:

@@ -14,7 +14,11 @@ from typing import Final
 
 from qnegov._i18n import tr
 from qnegov.cli._bulk import step_bulk
+from qnegov.cli._codes import step_codes
 from qnegov.cli._context import Context
+from qnegov.cli._edxml import demo_step as edxml_demo_step
+from qnegov.cli._exchange import step_exchange
+from qnegov.cli._signing import step_signatures
 from qnegov.cli._validate import validate_files
 from qnegov.report import Report
 
@@ -45,6 +49,10 @@ def step_safe_parsing(ctx: Context, workdir: Path) -> None:
 
 DEMO_STEPS: Final[list[Callable[[Context, Path], None]]] = [
     step_safe_parsing,
+    step_codes,
+    edxml_demo_step,
+    step_signatures,
+    step_exchange,
     step_bulk,
 ]
 

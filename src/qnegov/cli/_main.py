@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Final
 
-from qnegov._i18n import LANGUAGES, get_language, set_language, tr
+from qnegov._i18n import LANGUAGES, get_language, language, set_language, tr
 from qnegov._render import FORMATS
 from qnegov._version import __version__
 from qnegov.cli._context import Context
@@ -19,6 +19,10 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 COMMAND_MODULES: Final = [
     "qnegov.cli._validate",
+    "qnegov.cli._codes",
+    "qnegov.cli._edxml",
+    "qnegov.cli._signing",
+    "qnegov.cli._exchange",
     "qnegov.cli._bulk",
     "qnegov.cli._demo",
 ]
@@ -98,11 +102,18 @@ def _language_from(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``qnegov`` with ``argv`` (default: the process arguments); return the exit code."""
+    """Run ``qnegov`` with ``argv`` (default: the process arguments); return the exit code.
+
+    ``--lang`` applies to this call only: an application calling ``main`` in-process keeps its
+    own language afterwards.
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
     early = _language_from(args_list)
-    if early in LANGUAGES:
-        set_language(early)
+    with language(early if early in LANGUAGES else get_language()):
+        return _run(args_list)
+
+
+def _run(args_list: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     set_language(args.lang)

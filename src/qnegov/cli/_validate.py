@@ -13,6 +13,8 @@ from qnegov import _xml
 from qnegov._i18n import tr
 from qnegov.cli._bulk import add_validate_options, run_bulk_validate
 from qnegov.cli._context import Context
+from qnegov.cli._edxml import edxml_report, is_edxml
+from qnegov.cli._signing import packet_signature_issues
 from qnegov.errors import QnegovError
 from qnegov.report import Report, issue_from_error
 
@@ -33,6 +35,11 @@ def register(
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help=tr("files to check"))
     add_validate_options(parser)
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help=tr("edXML packets: treat every deviation from the standard as an error"),
+    )
     parser.set_defaults(handler=run)
 
 
@@ -44,14 +51,23 @@ def _check_wellformed(path: Path, report: Report) -> None:
             del element.getparent()[0]
 
 
-def validate_files(paths: list[Path], report: Report) -> None:
-    """Check every path into ``report``; reading errors become fatal issues, not exceptions."""
+def validate_files(paths: list[Path], report: Report, *, strict: bool = False) -> None:
+    """Check every path into ``report``; reading errors become fatal issues, not exceptions.
+
+    edXML packets (recognised by the namespace of their root) get the full edXML validation.
+    """
     for path in paths:
         name = str(path)
-        report.files.append(name)
         try:
+            if is_edxml(path):
+                report.merge(edxml_report(path, strict=strict))
+                report.extend(packet_signature_issues(path))
+                continue
+            report.files.append(name)
             _check_wellformed(path, report)
         except QnegovError as exc:
+            if name not in report.files:
+                report.files.append(name)
             report.add(issue_from_error(exc, file=name))
 
 
@@ -59,5 +75,5 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "schema", None):
         return run_bulk_validate(args, ctx)
     report = Report()
-    validate_files(args.files, report)
+    validate_files(args.files, report, strict=args.strict)
     return ctx.emit_report(report.finish())

@@ -9,7 +9,7 @@ Nothing here knows XML.
 
 from qnegov.codes._agency import LEVEL1_NAMES, SANDBOX_AGENCY_CODES, AgencyCode
 from qnegov.codes._base import CodeType, Lenient, nfc
-from qnegov.codes._citizen import CitizenId
+from qnegov.codes._citizen import CitizenId, read_birth
 from qnegov.codes._document import DocumentCode, DocumentId
 from qnegov.codes._enums import (
     AgencyScheme,
@@ -22,6 +22,7 @@ from qnegov.codes._enums import (
     SignerAuthority,
     UnitLevel,
 )
+from qnegov.codes._explain import KINDS, Explanation, explain, guess_kinds, read_code
 from qnegov.codes._phone import OLD_MOBILE_PREFIXES, PhoneNumber
 from qnegov.codes._tax import TaxCode, tax_check_digit
 from qnegov.codes._units import (
@@ -34,6 +35,7 @@ from qnegov.codes._units import (
 
 __all__ = [
     "CURRENT_FROM",
+    "KINDS",
     "LEGACY_UNTIL",
     "LEVEL1_NAMES",
     "OLD_MOBILE_PREFIXES",
@@ -48,6 +50,7 @@ __all__ = [
     "DocumentCode",
     "DocumentId",
     "DocumentType",
+    "Explanation",
     "Lenient",
     "PhoneKind",
     "PhoneNumber",
@@ -58,6 +61,10 @@ __all__ = [
     "UnitCatalogue",
     "UnitLevel",
     "catalogue",
+    "explain",
+    "guess_kinds",
     "nfc",
+    "read_birth",
+    "read_code",
     "tax_check_digit",
 ]

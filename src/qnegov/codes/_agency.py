@@ -37,10 +37,10 @@ CODE_AGENCY_OTHER_ORG = issue_code(
     area="codes",
 )
 
-_LEGACY_STRICT = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}")
-_LEGACY_LOOSE = re.compile(r"(?:\d{1,3}\.){1,3}[A-Z][A-Z0-9]{2}")
+_LEGACY_STRICT = re.compile(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", re.ASCII)
+_LEGACY_LOOSE = re.compile(r"(?:\d{1,3}\.){1,3}[A-Z][A-Z0-9]{2}", re.ASCII)
 _QD20 = re.compile(r"[A-Z0-9]+(?:\.[A-Z0-9]+)*")
-_STATE_LEVEL1 = re.compile(r"[A-Z]\d{2}")
+_STATE_LEVEL1 = re.compile(r"[A-Z]\d{2}", re.ASCII)
 _LEGACY_WIDTHS: Final = (2, 2, 3)  # widths of levels 2, 3, 4 (level 1 is letter + 2 digits)
 _QD20_MAX: Final = 35
 
@@ -128,12 +128,12 @@ class AgencyCode(CodeType):
     # ---- reading -------------------------------------------------------------------------
     @classmethod
     def _read(cls, text: str, findings: Findings) -> Self:
-        upper = re.sub(r"\s+", "", text).upper()
+        upper = re.sub(r"\s*\.\s*", ".", text).upper()
         parts = upper.split(".")
         legacy_shaped = (
             len(parts) >= 2
-            and any(c.isalpha() for c in parts[-1])
-            and all(p.isdigit() for p in parts[:-1])
+            and any("A" <= c <= "Z" for c in parts[-1])
+            and all(p.isascii() and p.isdigit() for p in parts[:-1])
         )
         shape = _LEGACY_LOOSE if legacy_shaped else _QD20
         if not shape.fullmatch(upper) or len(upper) > _QD20_MAX:
@@ -148,7 +148,7 @@ class AgencyCode(CodeType):
             findings.deviation(
                 CODE_NOT_CANONICAL,
                 tr(
-                    "agency code {value!r} is written {fixed} (upper case, no spaces)",
+                    "agency code {value!r} is written {fixed} (upper case, no spaces around dots)",
                     value=text,
                     fixed=upper,
                 ),

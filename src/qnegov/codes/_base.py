@@ -91,6 +91,7 @@ def fail(message: str, *, reason: str = CODE_SYNTAX) -> InvalidCode:
 
 
 _KIND_LABELS: Final[dict[str, Callable[[], str]]] = {
+    "code": lambda: tr("code"),
     "agency code": lambda: tr("agency code"),
     "identification number": lambda: tr("identification number"),
     "tax code": lambda: tr("tax code"),
@@ -210,7 +211,7 @@ class Lenient:
                 raise InvalidCode(
                     tr(
                         "expected text for {kind}, got {type}",
-                        kind=tr(source.KIND),
+                        kind=kind_label(source.KIND),
                         type=type(value).__name__,
                     )
                 )
@@ -219,13 +220,11 @@ class Lenient:
         from pydantic_core import core_schema
 
         from_text = core_schema.no_info_plain_validator_function(read)
+        described = {"title": source.__name__, "description": source.JSON_DESCRIPTION}
+        # No pattern here: lenient input is by definition allowed to miss the canonical one.
         return core_schema.json_or_python_schema(
             json_schema=core_schema.chain_schema([core_schema.str_schema(), from_text]),
             python_schema=from_text,
             serialization=core_schema.to_string_ser_schema(),
+            metadata={"pydantic_js_updates": described},
         )
-
-    def __get_pydantic_json_schema__(
-        self, schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        return {"type": "string"}

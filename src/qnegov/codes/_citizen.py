@@ -26,7 +26,7 @@ from qnegov.codes._enums import Sex
 from qnegov.codes._units import LEGACY_UNTIL, catalogue
 from qnegov.report import Issue, Severity, issue_code
 
-__all__ = ["CitizenId"]
+__all__ = ["CitizenId", "read_birth"]
 
 CODE_CITIZEN_MISMATCH = issue_code(
     "code_citizen_mismatch",
@@ -39,7 +39,35 @@ CODE_CITIZEN_FUTURE = issue_code(
     area="codes",
 )
 
+CODE_CITIZEN_FIELD = issue_code(
+    "code_citizen_field",
+    "A birth date or sex filed with an identification number that cannot be read.",
+    area="codes",
+)
+
 _CENTURY_BASE: Final = (1900, 2000, 2100, 2200, 2300)
+_DMY: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", re.ASCII)
+
+
+def read_birth(text: str) -> date | int | None:
+    """A birth date as records write it: ``1990-05-01``, ``01/05/1990`` or just ``1990``.
+
+    Returns a date, a year (when only the year is given), or ``None`` when unreadable.
+    """
+    value = text.strip()
+    if re.fullmatch(r"\d{4}", value, re.ASCII):
+        return int(value)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    match = _DMY.fullmatch(value)
+    if match is None:
+        return None
+    try:
+        return date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +129,22 @@ class CitizenId(CodeType):
         base = self.century
         return None if base is None else base + int(self.digits[4:6])
 
-    def check(self, *, birth_date: date | None = None, sex: Sex | None = None) -> list[Issue]:
-        """Errors for every disagreement with the given birth date and sex (empty = consistent)."""
+    def check(
+        self,
+        *,
+        birth_date: date | None = None,
+        sex: Sex | None = None,
+        birth_year: int | None = None,
+    ) -> list[Issue]:
+        """Errors for every disagreement with the given birth date (or year) and sex.
+
+        An empty list means consistent; a legacy CMND encodes nothing and is always consistent.
+        """
         found: list[Issue] = []
         if self.is_legacy:
             return found
-        if birth_date is not None and birth_date.year != self.birth_year:
+        year = birth_date.year if birth_date is not None else birth_year
+        if year is not None and year != self.birth_year:
             found.append(
                 Issue(
                     CODE_CITIZEN_MISMATCH,
@@ -116,7 +154,7 @@ class CitizenId(CodeType):
                         "but the birth date is {birth}",
                         value=self.digits,
                         encoded=self.birth_year,
-                        birth=birth_date.isoformat(),
+                        birth=birth_date.isoformat() if birth_date is not None else year,
                     ),
                     rule="birth_year",
                 )
@@ -139,9 +177,51 @@ class CitizenId(CodeType):
             )
         return found
 
-    def matches(self, *, birth_date: date | None = None, sex: Sex | None = None) -> bool:
-        """Whether the number agrees with the given birth date and sex."""
-        return not self.check(birth_date=birth_date, sex=sex)
+    def check_fields(self, *, birth: str | None = None, sex: str | None = None) -> list[Issue]:
+        """Like :meth:`check`, from the texts a record holds (``"01/05/1990"``, ``"Nữ"``).
+
+        A text that cannot be read is a warning (``code_citizen_field``), not a mismatch.
+        """
+        found: list[Issue] = []
+        birth_value = None if not birth or not birth.strip() else read_birth(birth)
+        if birth and birth.strip() and birth_value is None:
+            found.append(
+                Issue(
+                    CODE_CITIZEN_FIELD,
+                    Severity.WARNING,
+                    tr(
+                        "birth date {value!r} is not a date (expected YYYY-MM-DD, DD/MM/YYYY "
+                        "or YYYY)",
+                        value=birth,
+                    ),
+                    rule="birth_date",
+                )
+            )
+        sex_value = None if not sex or not sex.strip() else Sex.from_text(sex)
+        if sex and sex.strip() and sex_value is None:
+            found.append(
+                Issue(
+                    CODE_CITIZEN_FIELD,
+                    Severity.WARNING,
+                    tr("sex {value!r} is not one of Nam, Nữ, male, female", value=sex),
+                    rule="sex",
+                )
+            )
+        if isinstance(birth_value, date):
+            found += self.check(birth_date=birth_value, sex=sex_value)
+        else:
+            found += self.check(birth_year=birth_value, sex=sex_value)
+        return found
+
+    def matches(
+        self,
+        *,
+        birth_date: date | None = None,
+        sex: Sex | None = None,
+        birth_year: int | None = None,
+    ) -> bool:
+        """Whether the number agrees with the given birth date (or year) and sex."""
+        return not self.check(birth_date=birth_date, sex=sex, birth_year=birth_year)
 
     @classmethod
     def _read(cls, text: str, findings: Findings) -> Self:

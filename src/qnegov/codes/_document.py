@@ -33,14 +33,16 @@ CODE_INVALID_DATE = issue_code(
 _T = TypeVar("_T", bound=CodeType)
 _STRICT = re.compile(
     r"(?P<number>0[1-9]|[1-9]\d+)/(?:(?P<year>(?:19|20)\d{2})/)?"
-    r"(?P<notation>[A-ZĐ][A-Za-zĐđ]*(?:-[A-ZĐ0-9][A-Za-zĐđ0-9]*)+)"
+    r"(?P<notation>[A-ZĐ][A-Za-zĐđ]*(?:-[A-ZĐ0-9][A-Za-zĐđ0-9]*)+)",
+    re.ASCII,
 )
 _LOOSE = re.compile(
-    r"(?P<number>\d{1,7})/(?:(?P<year>\d{4})/)?(?P<notation>[A-Za-zĐđ0-9]+(?:-[A-Za-zĐđ0-9]+)*)"
+    r"(?P<number>\d{1,7})/(?:(?P<year>\d{4})/)?(?P<notation>[A-Za-zĐđ0-9]+(?:-[A-Za-zĐđ0-9]+)*)",
+    re.ASCII,
 )
 _PREFIX = re.compile(r"^(?:số|so)\s*[:.]?\s*", re.IGNORECASE)
-_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-"})
-_UPPER_START = re.compile(r"[A-ZĐ0-9]")
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "Ð": "Đ", "ð": "đ"})
+"""Dashes that are not ASCII hyphens, and the Icelandic eth that looks exactly like Đ."""
 
 
 def _expected() -> str:
@@ -81,6 +83,16 @@ class DocumentCode(CodeType):
 
     def __repr__(self) -> str:
         return f"DocumentCode({str(self)!r})"
+
+    @classmethod
+    def from_parts(cls, number: str, notation: str, *, strict: bool = True) -> Self:
+        """The code from edXML's ``CodeNumber`` and ``CodeNotation`` (``"7816"``, ``"VPCP-TTĐT"``).
+
+        Lenient mode drops the warnings; use :meth:`parse_lenient` on ``f"{number}/{notation}"``
+        to keep them.
+        """
+        text = f"{number.strip()}/{notation.strip()}"
+        return cls.parse(text) if strict else cls.parse_lenient(text)[0]
 
     @property
     def code_number(self) -> str:
@@ -142,19 +154,48 @@ class DocumentCode(CodeType):
                 ),
             )
         if match is not None:
+            groups = match["notation"].split("-")
+            head = cls._repair_group(groups[0], first=True)
+            if head != groups[0]:  # "QD-UBND", "QYĐ-UBND": a type abbreviation misspelt
+                findings.deviation(
+                    CODE_NOT_CANONICAL,
+                    tr(
+                        "document number {value!r}: notation written {fixed} (upper case, Đ)",
+                        value=text,
+                        fixed="-".join([head, *groups[1:]]),
+                    ),
+                )
+                groups[0] = head
             year = match["year"]
-            return cls(
-                match["number"], tuple(match["notation"].split("-")), int(year) if year else None
-            )
+            return cls(match["number"], tuple(groups), int(year) if year else None)
         assert loose is not None  # one of the two matched
         return cls._repair(text, loose, findings)
 
     @classmethod
     def _repair(cls, text: str, match: re.Match[str], findings: Findings) -> Self:
+        """Read a text the strict form refuses: fatal faults first, then repairable ones."""
         number = match["number"]
-        canonical_number = f"{int(number):02d}"
+        year = int(match["year"]) if match["year"] else None
+        groups = match["notation"].split("-")
         if int(number) == 0:
             raise fail(tr("document number {value!r} is not valid: the number is zero", value=text))
+        if year is not None and not 1900 <= year <= 2099:
+            raise fail(
+                tr(
+                    "document number {value!r} is not valid: year {year} is out of range",
+                    value=text,
+                    year=year,
+                )
+            )
+        if not groups[0][:1].isalpha():
+            raise fail(
+                tr(
+                    "document number {value!r} is not valid: {expected}",
+                    value=text,
+                    expected=_expected(),
+                )
+            )
+        canonical_number = f"{int(number):02d}"
         if canonical_number != number:
             findings.deviation(
                 CODE_DOCUMENT_STRUCTURE,
@@ -165,20 +206,10 @@ class DocumentCode(CodeType):
                     number=canonical_number,
                 ),
             )
-        year_text = match["year"]
-        year = int(year_text) if year_text else None
-        if year is not None and not 1900 <= year <= 2099:
-            raise fail(
-                tr(
-                    "document number {value!r} is not valid: year {year} is out of range",
-                    value=text,
-                    year=year,
-                )
-            )
-        groups = match["notation"].split("-")
-        fixed: list[str] = []
-        for index, group in enumerate(groups):
-            fixed.append(cls._repair_group(group, first=index == 0 and len(groups) > 1))
+        fixed = [
+            cls._repair_group(group, first=index == 0 and len(groups) > 1)
+            for index, group in enumerate(groups)
+        ]
         if fixed != groups:
             findings.deviation(
                 CODE_NOT_CANONICAL,
@@ -196,14 +227,6 @@ class DocumentCode(CodeType):
                     "TYPE-ISSUER or ISSUER-UNIT",
                     value=text,
                 ),
-            )
-        if not _UPPER_START.match(fixed[0][0]) or fixed[0][0].isdigit():
-            raise fail(
-                tr(
-                    "document number {value!r} is not valid: {expected}",
-                    value=text,
-                    expected=_expected(),
-                )
             )
         return cls(canonical_number, tuple(fixed), year)
 
@@ -328,7 +351,7 @@ class DocumentId(CodeType):
 
     @staticmethod
     def _date(text: str, whole: str, findings: Findings) -> str:
-        match = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", text)
+        match = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", text, re.ASCII)
         if match is None:
             raise fail(
                 tr(

@@ -9,6 +9,7 @@ what travels on the wire (an int for ``Priority``, the Decree 30 abbreviation fo
 from __future__ import annotations
 
 import enum
+import unicodedata
 from typing import Final, Self
 
 from qnegov._i18n import get_language
@@ -48,6 +49,25 @@ class _Labelled:
     def label(self) -> str:
         """The label in the current message language."""
         return self.label_vi if get_language() == "vi" else self.label_en
+
+    @classmethod
+    def from_label(cls, text: str) -> Self | None:
+        """The member labelled ``text`` in either language (``"Hỏa tốc"``, ``"quyết định"``).
+
+        Case, Unicode form and a trailing parenthesis (``"(cá biệt)"``) do not matter.
+        """
+        wanted = _fold(text)
+        for member, (vi, en) in cls._labels().items():
+            if wanted in (_fold(vi), _fold(en)):
+                return member  # type: ignore[return-value]
+        return None
+
+
+def _fold(label: str) -> str:
+    """A label compared loosely: NFC, case-folded, single spaces, no trailing "(...)"."""
+    text = unicodedata.normalize("NFC", label).casefold()
+    text = text.split("(", 1)[0] if text.rstrip().endswith(")") else text
+    return " ".join(text.split())
 
 
 class Priority(_Labelled, enum.IntEnum):
@@ -244,10 +264,20 @@ class Sex(_Labelled, enum.StrEnum):
     def _labels(cls) -> dict[object, tuple[str, str]]:
         return _SEX
 
+    @classmethod
+    def from_text(cls, text: str) -> Sex | None:
+        """Read "Nam"/"Nữ", "male"/"female" or "M"/"F" (any case, NFC or not); else ``None``."""
+        key = unicodedata.normalize("NFC", text).strip().casefold()
+        return _SEX_WORDS.get(key)
+
 
 _SEX: Final[dict[object, tuple[str, str]]] = {
     Sex.MALE: ("Nam", "Male"),
     Sex.FEMALE: ("Nữ", "Female"),
+}
+_SEX_WORDS: Final[dict[str, Sex]] = {
+    **dict.fromkeys(("nam", "male", "m"), Sex.MALE),
+    **dict.fromkeys(("nữ", "nu", "female", "f"), Sex.FEMALE),
 }
 
 

@@ -31,8 +31,8 @@ OLD_MOBILE_PREFIXES: Final[dict[str, str]] = {
 }  # fmt: skip
 """11-digit mobile prefixes (without the 0) and their 10-digit successors (15/09/2018)."""
 
-_MOBILE: Final = re.compile(r"[35789]\d{8}")
-_FIXED: Final = re.compile(r"2\d{9}")
+_MOBILE: Final = re.compile(r"[35789]\d{8}", re.ASCII)
+_FIXED: Final = re.compile(r"2\d{9}", re.ASCII)
 _SEPARATORS: Final = re.compile(r"[\s.\-()]")
 
 
@@ -106,6 +106,12 @@ class PhoneNumber(CodeType):
             raise fail(cls._expected(text))
         if not (national.isascii() and national.isdigit()):
             raise fail(cls._expected(text))
+        if national.startswith("0") and compact.startswith(("+84", "84")):
+            national = national[1:]
+            findings.deviation(
+                CODE_NOT_CANONICAL,
+                tr("phone number {value!r} keeps the 0 after +84", value=text),
+            )
         if len(national) == 10 and national[:3] in OLD_MOBILE_PREFIXES:
             new = OLD_MOBILE_PREFIXES[national[:3]] + national[3:]
             findings.deviation(

@@ -21,7 +21,7 @@ CODE_CHECK_DIGIT = issue_code(
     "code_check_digit", "The check digit does not match the other digits.", area="codes"
 )
 
-_STRICT = re.compile(r"(\d{10})(?:-(\d{3}))?")
+_STRICT = re.compile(r"(\d{10})(?:-(\d{3}))?", re.ASCII)
 
 
 def tax_check_digit(first9: str) -> str | None:

@@ -23,6 +23,7 @@ from qnegov.codes._base import (
     CodeType,
     Findings,
     fail,
+    nfc,
     prepare,
 )
 from qnegov.codes._enums import UnitLevel
@@ -207,39 +208,56 @@ class UnitCatalogue:
         self.data_version: str = data["data_version"]
         self.provenance: dict[str, str] = data["provenance"]
         self.counts: dict[str, Any] = data["counts"]
-        eras = [
+        self._eras = [
             (
                 date.fromisoformat(e["valid_from"]) if e["valid_from"] else None,
                 date.fromisoformat(e["valid_to"]) if e["valid_to"] else None,
             )
             for e in data["eras"]
         ]
-        self._by_code: dict[str, list[AdministrativeUnit]] = {}
-        for code, level, name, parent, era, successors in data["units"]:
-            start, end = eras[era]
-            unit = AdministrativeUnit(
-                code, _LEVELS[level], name, start, end, parent, tuple(successors)
-            )
-            self._by_code.setdefault(code, []).append(unit)
+        # Rows stay as parsed JSON until a code is asked for: building 14,000 frozen objects up
+        # front would triple the load time, and most programs look up a handful of codes.
+        self._rows: dict[str, list[list[Any]]] = {}
+        for row in data["units"]:
+            self._rows.setdefault(row[0], []).append(row)
+        self._made: dict[str, list[AdministrativeUnit]] = {}
         self._area_codes: dict[str, str] = data["area_codes"]
         self._children: dict[tuple[str, date | None], list[AdministrativeUnit]] | None = None
         self._predecessors: dict[str, list[AdministrativeUnit]] | None = None
+        self._names: dict[str, list[str]] | None = None
+
+    def _versions(self, code: str) -> list[AdministrativeUnit]:
+        made = self._made.get(code)
+        if made is None:
+            rows = self._rows.get(code)
+            if rows is None:  # unknown codes are not cached: bad input must not grow memory
+                return []
+            made = []
+            for _code, level, name, parent, era, successors in rows:
+                start, end = self._eras[era]
+                made.append(
+                    AdministrativeUnit(
+                        code, _LEVELS[level], name, start, end, parent, tuple(successors)
+                    )
+                )
+            self._made[code] = made
+        return made
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._by_code.values())
+        return sum(len(v) for v in self._rows.values())
 
     def __iter__(self) -> Iterator[AdministrativeUnit]:
-        for versions in self._by_code.values():
-            yield from versions
+        for code in self._rows:
+            yield from self._versions(code)
 
     def history(self, code: str) -> list[AdministrativeUnit]:
         """Every unit that carried ``code``, oldest first."""
-        return list(self._by_code.get(code, ()))
+        return list(self._versions(code))
 
     def at(self, code: str, on: date | None = None) -> AdministrativeUnit | None:
         """The unit carrying ``code`` on ``on`` (today by default), or ``None``."""
         when = on or date.today()
-        for unit in self._by_code.get(code, ()):
+        for unit in self._versions(code):
             if unit.valid_on(when):
                 return unit
         return None
@@ -283,6 +301,34 @@ class UnitCatalogue:
             if u.valid_to is not None and u.valid_to < start
         ]
 
+    def find(
+        self, name: str, *, on: date | None = None, level: UnitLevel | None = None
+    ) -> list[AdministrativeUnit]:
+        """Units in force on ``on`` whose name is ``name``, with or without its type word.
+
+        ``"Quảng Nam"``, ``"tỉnh quảng nam"`` and the decomposed (NFD) spelling all find
+        Tỉnh Quảng Nam: names are compared after NFC and case folding.
+        """
+        if self._names is None:
+            index: dict[str, list[str]] = {}
+            for code, rows in self._rows.items():
+                for row in rows:
+                    for key in _name_keys(row[2]):
+                        codes = index.setdefault(key, [])
+                        if code not in codes:
+                            codes.append(code)
+            self._names = index
+        when = on or date.today()
+        key = _fold(name)
+        found = [
+            unit
+            for unit in (self.at(code, when) for code in self._names.get(key, ()))
+            if unit is not None
+            and key in _name_keys(unit.name)
+            and (level is None or unit.level is level)
+        ]
+        return sorted(found, key=lambda u: u.code)
+
     def province_of_area_code(self, area_code: str) -> AdministrativeUnit | None:
         """The pre-2025 province a fixed-line area code (``"235"``) belongs to."""
         code = self._area_codes.get(area_code)
@@ -292,6 +338,34 @@ class UnitCatalogue:
     def area_codes(self) -> dict[str, str]:
         """Fixed-line area code → pre-2025 province code."""
         return dict(self._area_codes)
+
+
+_TYPE_WORDS: Final = (
+    "thành phố",
+    "tỉnh",
+    "quận",
+    "huyện",
+    "thị xã",
+    "thị trấn",
+    "phường",
+    "xã",
+    "đặc khu",
+)
+
+
+def _fold(name: str) -> str:
+    return " ".join(nfc(name).casefold().split())
+
+
+def _name_keys(name: str) -> set[str]:
+    """A unit name folded, with and without its leading type word ("tỉnh quảng nam", ...)."""
+    folded = _fold(name)
+    keys = {folded}
+    for word in _TYPE_WORDS:
+        if folded.startswith(word + " "):
+            keys.add(folded[len(word) + 1 :])
+            break
+    return keys
 
 
 @cache

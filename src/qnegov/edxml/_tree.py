@@ -1,0 +1,265 @@
+"""A light element tree of the envelope, collected from lxml parser-target events.
+
+The envelope is small and is kept as :class:`Node` objects with their line numbers; the base64
+text of each attachment is never kept: it flows straight into a decoder and a temporary file.
+Misplaced elements (a ``From`` left open, an ``AttachmentEncoded`` inside the envelope) are moved
+to the nearest ancestor that can hold them, and every such repair is remembered.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+from qnegov._i18n import tr
+from qnegov.edxml._attachments import Base64Decoder
+from qnegov.errors import PacketError
+
+__all__ = ["CONTAINERS", "NS", "XMLDSIG_NS", "Collector", "Node", "Repair"]
+
+NS: Final = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+XMLDSIG_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
+_MAX_TEXT: Final = 1 << 20
+
+_ORG: Final = frozenset(
+    {
+        "OrganId",
+        "OrganizationInCharge",
+        "OrganName",
+        "OrganAdd",
+        "Email",
+        "Telephone",
+        "Fax",
+        "Website",
+    }
+)
+_STAFF: Final = frozenset({"Department", "Staff", "Mobile", "Email", "StaffId"})
+_RESPONSE: Final = frozenset({"OrganId", "Code", "PromulgationDate", "DocumentId"})
+
+CONTAINERS: Final[dict[str, frozenset[str]]] = {
+    "edXML": frozenset({"edXMLEnvelope", "AttachmentEncoded"}),
+    "edXMLEnvelope": frozenset({"edXMLHeader", "edXMLBody"}),
+    "edXMLHeader": frozenset(
+        {"MessageHeader", "TraceHeaderList", "Signature", "Status", "DigitalSignature"}
+    ),
+    "MessageHeader": frozenset(
+        {
+            "From",
+            "To",
+            "Code",
+            "PromulgationInfo",
+            "DocumentType",
+            "Subject",
+            "Content",
+            "SignerInfo",
+            "DueDate",
+            "ToPlaces",
+            "OtherInfo",
+            "ResponseFor",
+            "SteeringType",
+            "DocumentId",
+            "StatusCode",
+            "Description",
+            "Timestamp",
+            "StaffInfo",
+        }
+    ),
+    "Status": frozenset(
+        {"ResponseFor", "From", "StatusCode", "Description", "Timestamp", "StaffInfo"}
+    ),
+    "From": _ORG,
+    "To": _ORG,
+    "Code": frozenset({"CodeNumber", "CodeNotation"}),
+    "PromulgationInfo": frozenset({"Place", "PromulgationDate"}),
+    "DocumentType": frozenset({"Type", "TypeDetail", "TypeName"}),
+    "SignerInfo": frozenset({"Competence", "Position", "FullName"}),
+    "ToPlaces": frozenset({"Place"}),
+    "OtherInfo": frozenset(
+        {
+            "Priority",
+            "SphereOfPromulgation",
+            "TyperNotation",
+            "PromulgationAmount",
+            "PageAmount",
+            "Direction",
+            "Appendixes",
+        }
+    ),
+    "Appendixes": frozenset({"Appendix"}),
+    "ResponseFor": _RESPONSE,
+    "TraceHeaderList": frozenset({"TraceHeader", "Bussiness"}),
+    "TraceHeader": frozenset({"OrganId", "Timestamp"}),
+    "Bussiness": frozenset(
+        {
+            "BussinessDocType",
+            "BussinessDocReason",
+            "BussinessDocumentInfo",
+            "DocumentId",
+            "StaffInfo",
+            "Paper",
+            "ReplacementInfoList",
+        }
+    ),
+    "BussinessDocumentInfo": frozenset({"DocumentInfo", "DocumentReceiver", "ReceiverList"}),
+    "ReceiverList": frozenset({"Receiver"}),
+    "Receiver": frozenset({"OrganId", "ReceiverType"}),
+    "ReplacementInfoList": frozenset({"ReplacementInfo"}),
+    "ReplacementInfo": frozenset({"DocumentId", "OrganIdList"}),
+    "OrganIdList": frozenset({"OrganId"}),
+    "StaffInfo": _STAFF,
+    "edXMLBody": frozenset({"edXMLManifest"}),
+    "edXMLManifest": frozenset({"Reference"}),
+    "Reference": frozenset({"ContentId", "ContentType", "Description", "AttachmentName"}),
+    "AttachmentEncoded": frozenset({"Attachment"}),
+    "Attachment": frozenset(
+        {"ContentId", "AttachmentName", "Description", "ContentType", "ContentTransferEncoded"}
+    ),
+}
+"""Which children each edXML container may hold; the repair logic and the reader share it."""
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """One element: local name, namespace, attributes, line, children, text."""
+
+    name: str
+    ns: str | None
+    attrib: dict[str, str]
+    line: int
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+    size: int = 0
+    decoder: Base64Decoder | None = None
+    result: object | None = None
+
+    @property
+    def text(self) -> str:
+        """The element's own text, stripped."""
+        return "".join(self.parts).strip()
+
+    def find(self, name: str) -> list[Node]:
+        """Children called ``name`` (any namespace)."""
+        return [c for c in self.children if c.name == name]
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every descendant, in document order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def path(self) -> str:
+        """XPath-like location, with ``[n]`` where siblings share a name."""
+        steps: list[str] = []
+        node: Node | None = self
+        while node is not None:
+            step = node.name
+            if node.parent is not None:
+                same = node.parent.find(node.name)
+                if len(same) > 1:
+                    step += f"[{same.index(node) + 1}]"
+            steps.append(step)
+            node = node.parent
+        return "/" + "/".join(reversed(steps))
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A structural repair the collector made: ``node`` was moved out of ``container``."""
+
+    node: Node
+    container: Node
+
+
+@functools.lru_cache(maxsize=512)
+def _split(tag: str) -> tuple[str | None, str]:
+    if tag.startswith("{"):
+        ns, _, local = tag[1:].partition("}")
+        return ns, local
+    return None, tag
+
+
+class Collector:
+    """lxml parser target building :class:`Node` s; attachment text goes to a decoder."""
+
+    def __init__(self, on_attachment: Callable[[Node], None]) -> None:
+        self.line = 1
+        self.root: Node | None = None
+        self.stack: list[Node] = []
+        self.repairs: list[Repair] = []
+        self._on_attachment = on_attachment
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        ns, local = _split(tag)
+        node = Node(local, ns, dict(attrib), self.line)
+        if not self.stack:
+            if self.root is None:
+                self.root = node
+            self.stack.append(node)
+            return
+        parent = self._container_for(node)
+        node.parent = parent
+        parent.children.append(node)
+        self.stack.append(node)
+        if local == "ContentTransferEncoded" and parent.name == "Attachment":
+            node.decoder = Base64Decoder()
+
+    def _container_for(self, node: Node) -> Node:
+        """The open element that may hold ``node``: the innermost, or an ancestor that fits."""
+        local = node.name
+        top = self.stack[-1]
+        allowed = CONTAINERS.get(top.name)
+        if allowed is None or local in allowed or top.ns not in (NS, None):
+            return top
+        if any(open_.name == "Signature" for open_ in self.stack):
+            return top
+        for depth in range(len(self.stack) - 2, -1, -1):
+            candidate = self.stack[depth]
+            if local in CONTAINERS.get(candidate.name, ()):
+                moved_out_of = self.stack[depth + 1]
+                del self.stack[depth + 1 :]
+                if (
+                    moved_out_of.name == local
+                    and not moved_out_of.children
+                    and not moved_out_of.text
+                ):
+                    candidate.children.remove(moved_out_of)  # an empty wrapper of itself
+                self.repairs.append(Repair(node, moved_out_of))
+                return candidate
+        return top
+
+    def end(self, tag: str) -> None:
+        ns, local = _split(tag)
+        for depth in range(len(self.stack) - 1, -1, -1):
+            node = self.stack[depth]
+            if node.name == local and node.ns == ns:
+                del self.stack[depth:]
+                if node.decoder is not None:
+                    self._on_attachment(node)
+                return
+        # closed already by a repair: nothing to do
+
+    def data(self, text: str) -> None:
+        if not self.stack:
+            return
+        node = self.stack[-1]
+        if node.decoder is not None:
+            node.decoder.feed(text)
+            return
+        node.size += len(text)
+        if node.size > _MAX_TEXT:
+            raise PacketError(
+                tr(
+                    "element {name} holds more than {limit} characters of text",
+                    name=node.name,
+                    limit=_MAX_TEXT,
+                ),
+                line=node.line,
+            )
+        node.parts.append(text)
+
+    def close(self) -> Node | None:
+        return self.root

@@ -1,0 +1,74 @@
+"""Canonical bytes: of ``SignedInfo``, and of the document with its signature taken out.
+
+lxml's C14N (libxml2, in C) does the work; this module only decides what is canonicalised.
+The enveloped-signature transform removes the ``Signature`` element and its descendants but not
+the text after it, so the element's tail is handed to its previous sibling (or the parent)
+before the element is detached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from lxml import etree
+
+from qnegov import _xml
+from qnegov.signing._algorithms import C14NMethod
+
+__all__ = ["canonicalize", "detach_signature"]
+
+_XML_NS: Final = "{http://www.w3.org/XML/1998/namespace}"
+
+
+def canonicalize(
+    node: etree._Element | etree._ElementTree,
+    method: C14NMethod,
+    prefixes: Sequence[str] = (),
+) -> bytes:
+    """C14N bytes of ``node`` (a whole document when given the tree), comments excluded.
+
+    Comments are always excluded: a same-document ``URI=""`` reference drops them, and so does
+    every canonicalisation method a policy can allow.
+    """
+    if isinstance(node, etree._Element) and not method.exclusive and node.getparent() is not None:
+        node = _standalone(node)
+    return etree.tostring(
+        node,
+        method="c14n",
+        exclusive=method.exclusive,
+        with_comments=False,
+        inclusive_ns_prefixes=list(prefixes) if prefixes and method.exclusive else None,
+    )
+
+
+def _standalone(node: etree._Element) -> etree._Element:
+    """A parent-less copy of ``node`` carrying what inclusive C14N inherits from its ancestors.
+
+    libxml2 canonicalises an inner subtree in a default namespace with spurious ``xmlns=""``
+    on its grandchildren. lxml serialises a subtree with every in-scope namespace declared on
+    it and the prefixes untouched; re-parsed (safely), the copy canonicalises correctly once
+    the ``xml:`` attributes inherited from ancestors are added, as C14N 1.0 requires.
+    """
+    copy = _xml.parse(etree.tostring(node), name="<SignedInfo>").getroot()
+    for ancestor in node.iterancestors():
+        for key, value in ancestor.attrib.items():
+            if str(key).startswith(_XML_NS) and copy.get(key) is None:
+                copy.set(key, value)
+    return copy
+
+
+def detach_signature(signature: etree._Element) -> None:
+    """Remove ``signature`` from its tree for good, keeping the text that followed it."""
+    parent = signature.getparent()
+    if parent is None:
+        raise ValueError("the signature is the document element")
+    tail = signature.tail
+    signature.tail = None
+    if tail:
+        previous = signature.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(signature)
