@@ -340,14 +340,27 @@ class _Range:
         buckets = self.plan.key_buckets
         keys = self.keys
         self.pending_keys += len(elements)
+        name = key.name
         for element, index in zip(elements, indexes, strict=True):
-            if element is None or not element.text:
+            if element is None:
                 continue
-            value = element.text.strip()
-            bucket = zlib.crc32(value.encode()) % buckets
-            keys.setdefault(bucket, []).append(
-                f"{key.name}\t{value}\t{record_base + index}\t{line_base + source_line(element)}"
+            text = element.text
+            if not text:
+                continue
+            value = text.strip()
+            # the bucket must be the same in every worker: no salted hash()
+            bucket = (
+                int(value) % buckets
+                if value.isascii() and value.isdigit() and len(value) < 19
+                else zlib.crc32(value.encode()) % buckets
             )
+            line = element.sourceline
+            row = f"{name}\t{value}\t{record_base + index}\t{line_base + (line or 0)}"
+            bucket_rows = keys.get(bucket)
+            if bucket_rows is None:
+                keys[bucket] = [row]
+            else:
+                bucket_rows.append(row)
         if self.pending_keys >= _KEYS_IN_MEMORY:
             self.flush_keys(self.task)
 
