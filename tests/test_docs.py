@@ -40,7 +40,7 @@ def test_readme_opens_with_the_two_commands() -> None:
     block = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [line for line in block.strip().splitlines() if line.strip()]
     assert commands == [
-        "python -m pip install . && qnegov demo",
+        'python -m pip install ".[hub]" && qnegov demo',
         'python -m pip install -e ".[dev]" && python -m pytest',
     ]
     ci = (DOCS.parent / ".ci" / "run").read_text(encoding="utf-8")

@@ -375,7 +375,7 @@ def demo_step(ctx: Context, workdir: Path) -> None:
     ctx.echo(tr("== edXML: build a packet with an attachment, validate it, inspect it =="))
     header = MessageHeader(
         from_=Organization(organ_id="000.00.00.H47", organ_name="UBND tỉnh Quảng Nam"),
-        to=(Organization(organ_id="000.00.00.H48", organ_name="UBND thành phố Đà Nẵng"),),
+        to=(Organization(organ_id="000.00.00.H15", organ_name="UBND thành phố Đà Nẵng"),),
         code=DocumentCode.parse("12/UBND-VP"),
         promulgation_info=PromulgationInfo(place="Tam Kỳ", promulgation_date=date(2025, 6, 30)),
         document_type=DocumentType(type=1, type_detail=0, type_name="Công văn"),

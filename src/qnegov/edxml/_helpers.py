@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 
 from qnegov.codes import DocumentId
 from qnegov.edxml._models import (
@@ -29,6 +30,7 @@ from qnegov.edxml._models import (
 )
 
 __all__ = [
+    "StatusHelper",
     "accepted",
     "arrived",
     "assigning",
@@ -196,167 +198,66 @@ def status_packet(
     )
 
 
-def arrived(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 01: arrived, received by the software, not yet handled by the clerk."""
-    return status_packet(
-        StatusCode.ARRIVED, sender, about, description=description, timestamp=timestamp, staff=staff
-    )
+class StatusHelper(Protocol):
+    """The shape of the per-status builders below (one per status code of the standard)."""
+
+    def __call__(
+        self,
+        sender: Organization,
+        about: Envelope | ResponseFor,
+        *,
+        description: str | None = ...,
+        timestamp: datetime,
+        staff: Iterable[StaffInfo] = ...,
+    ) -> StatusPacket: ...
 
 
-def rejected(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 02: refused and returned."""
-    return status_packet(
-        StatusCode.REJECTED,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
+def _status_helper(code: StatusCode, name: str, doc: str) -> StatusHelper:
+    """A :func:`status_packet` with its status code fixed, named and documented for ``help()``."""
+
+    def helper(
+        sender: Organization,
+        about: Envelope | ResponseFor,
+        *,
+        description: str | None = None,
+        timestamp: datetime,
+        staff: Iterable[StaffInfo] = (),
+    ) -> StatusPacket:
+        return status_packet(
+            code, sender, about, description=description, timestamp=timestamp, staff=staff
+        )
+
+    helper.__name__ = helper.__qualname__ = name
+    helper.__doc__ = doc
+    return helper
 
 
-def accepted(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 03: accepted and registered."""
-    return status_packet(
-        StatusCode.ACCEPTED,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
-
-
-def assigning(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 04: waiting for or being assigned."""
-    return status_packet(
-        StatusCode.ASSIGNING,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
-
-
-def processing(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 05: assigned, being processed."""
-    return status_packet(
-        StatusCode.PROCESSING,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
-
-
-def finished(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 06: processing finished."""
-    return status_packet(
-        StatusCode.FINISHED,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
-
-
-def revocation_requested(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 13: the sender asks for the document back (revocation)."""
-    return status_packet(
-        StatusCode.REVOCATION_REQUESTED,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
-
-
-def change_accepted(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 15: the receiver agrees to a revocation or update."""
-    return status_packet(
-        StatusCode.CHANGE_ACCEPTED,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
-
-
-def change_refused(
-    sender: Organization,
-    about: Envelope | ResponseFor,
-    *,
-    description: str | None = None,
-    timestamp: datetime,
-    staff: Iterable[StaffInfo] = (),
-) -> StatusPacket:
-    """Status 16: the receiver refuses a revocation or update."""
-    return status_packet(
-        StatusCode.CHANGE_REFUSED,
-        sender,
-        about,
-        description=description,
-        timestamp=timestamp,
-        staff=staff,
-    )
+arrived = _status_helper(
+    StatusCode.ARRIVED,
+    "arrived",
+    "Status 01: arrived, received by the software, not yet handled by the clerk.",
+)
+rejected = _status_helper(StatusCode.REJECTED, "rejected", "Status 02: refused and returned.")
+accepted = _status_helper(StatusCode.ACCEPTED, "accepted", "Status 03: accepted and registered.")
+assigning = _status_helper(
+    StatusCode.ASSIGNING, "assigning", "Status 04: waiting for or being assigned."
+)
+processing = _status_helper(
+    StatusCode.PROCESSING, "processing", "Status 05: assigned, being processed."
+)
+finished = _status_helper(StatusCode.FINISHED, "finished", "Status 06: processing finished.")
+revocation_requested = _status_helper(
+    StatusCode.REVOCATION_REQUESTED,
+    "revocation_requested",
+    "Status 13: the sender asks for the document back (revocation).",
+)
+change_accepted = _status_helper(
+    StatusCode.CHANGE_ACCEPTED,
+    "change_accepted",
+    "Status 15: the receiver agrees to a revocation or update.",
+)
+change_refused = _status_helper(
+    StatusCode.CHANGE_REFUSED,
+    "change_refused",
+    "Status 16: the receiver refuses a revocation or update.",
+)

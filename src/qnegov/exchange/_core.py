@@ -21,7 +21,8 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Final, Generic, TypeVar
+from types import TracebackType
+from typing import Any, Final, Generic, Self, TypeVar
 
 import httpx
 import pydantic
@@ -31,10 +32,12 @@ from qnegov.errors import AuthError, BadResponse, ExchangeError, RemoteError, Tr
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "AsyncClosingClient",
     "AsyncRunner",
     "AuditHook",
     "AuditRecord",
     "Call",
+    "ClosingClient",
     "RetryPolicy",
     "SyncRunner",
     "TlsConfig",
@@ -494,3 +497,45 @@ def client_options(
     if extra:
         options.update(extra)
     return options
+
+
+class ClosingClient:
+    """``close()`` and ``with`` support for the synchronous clients (they own ``_http``)."""
+
+    _http: httpx.Client
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClosingClient:
+    """``aclose()`` and ``async with`` support for the asynchronous clients."""
+
+    _http: httpx.AsyncClient
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -15,8 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Generator
 from os import PathLike
-from types import TracebackType
-from typing import Final, Literal, Self
+from typing import Final, Literal
 from urllib.parse import quote
 
 import httpx
@@ -25,9 +24,11 @@ from qnegov._i18n import tr
 from qnegov.errors import AuthError, BadResponse, RemoteError
 from qnegov.exchange import _models as m
 from qnegov.exchange._core import (
+    AsyncClosingClient,
     AsyncRunner,
     AuditHook,
     Call,
+    ClosingClient,
     RetryPolicy,
     SyncRunner,
     TlsConfig,
@@ -282,7 +283,7 @@ def _urls(gateway: str, api_path: str) -> tuple[str, str]:
     return base + api_path.rstrip("/") + "/", base + TOKEN_PATH
 
 
-class LgspClient:
+class LgspClient(ClosingClient):
     """Synchronous LGSP client: inbox, fetch, send, ack, agencies.
 
     ``gateway`` is the WSO2 gateway root (the token endpoint is ``<gateway>/token``, the API
@@ -338,22 +339,8 @@ class LgspClient:
         """Connected agencies: the national list, or only the province's (``"qn"``)."""
         return self._runner.run(self._ops.agencies(scope))
 
-    def close(self) -> None:
-        self._http.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncLgspClient:
+class AsyncLgspClient(AsyncClosingClient):
     """Asynchronous twin of :class:`LgspClient` (same arguments, awaitable calls)."""
 
     def __init__(
@@ -403,17 +390,3 @@ class AsyncLgspClient:
     async def agencies(self, scope: AgencyScope = "national") -> list[m.Agency]:
         """See :meth:`LgspClient.agencies`."""
         return await self._runner.run(self._ops.agencies(scope))
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

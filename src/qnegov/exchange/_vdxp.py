@@ -14,8 +14,7 @@ from collections.abc import Callable, Generator, Sequence
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
-from types import TracebackType
-from typing import Final, Literal, Self
+from typing import Final, Literal
 
 import httpx
 
@@ -23,9 +22,11 @@ from qnegov._i18n import tr
 from qnegov.errors import BadResponse, InputError, RemoteError
 from qnegov.exchange import _models as m
 from qnegov.exchange._core import (
+    AsyncClosingClient,
     AsyncRunner,
     AuditHook,
     Call,
+    ClosingClient,
     RetryPolicy,
     SyncRunner,
     TlsConfig,
@@ -271,7 +272,7 @@ class _VdxpOperations:
         )
 
 
-class DocumentExchangeClient:
+class DocumentExchangeClient(ClosingClient):
     """Synchronous VDXP client: send, inbox, fetch, download, ack, sent, agencies.
 
     ``system_id`` and ``secret`` are the credentials issued by the exchange; ``agency_code`` is
@@ -340,22 +341,8 @@ class DocumentExchangeClient:
         """Registered agencies, with codes in the QCVN 102 (default) or QĐ 20/2020 form."""
         return self._runner.run(self._ops.agencies(form))
 
-    def close(self) -> None:
-        self._http.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncDocumentExchangeClient:
+class AsyncDocumentExchangeClient(AsyncClosingClient):
     """Asynchronous twin of :class:`DocumentExchangeClient` (same arguments, awaitable calls)."""
 
     def __init__(
@@ -424,17 +411,3 @@ class AsyncDocumentExchangeClient:
     async def agencies(self, form: AgencyForm = "qcvn102") -> list[m.Agency]:
         """See :meth:`DocumentExchangeClient.agencies`."""
         return await self._runner.run(self._ops.agencies(form))
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
