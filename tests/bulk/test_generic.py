@@ -12,34 +12,7 @@ from qnegov.bulk._schema import RecordSchema
 from qnegov.errors import SchemaError
 
 # A land-parcel register whose record element is declared locally, with an anonymous type.
-PARCELS_XSD = """\
-<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:p="urn:test:parcels"
-           targetNamespace="urn:test:parcels" elementFormDefault="qualified">
-  <xs:element name="Parcels">
-    <xs:complexType>
-      <xs:sequence>
-        <xs:element name="Source" type="xs:string"/>
-        <xs:element name="Parcel" minOccurs="0" maxOccurs="unbounded">
-          <xs:complexType>
-            <xs:sequence>
-              <xs:element name="Id" type="xs:positiveInteger"/>
-              <xs:element name="Area" type="xs:decimal"/>
-              <xs:element name="Owner" type="xs:string" minOccurs="0"/>
-            </xs:sequence>
-            <xs:attribute name="kind" use="required">
-              <xs:simpleType>
-                <xs:restriction base="xs:string">
-                  <xs:enumeration value="urban"/><xs:enumeration value="rural"/>
-                </xs:restriction>
-              </xs:simpleType>
-            </xs:attribute>
-          </xs:complexType>
-        </xs:element>
-      </xs:sequence>
-    </xs:complexType>
-  </xs:element>
-</xs:schema>
-"""
+PARCELS_XSD = (Path(__file__).parent / "data" / "parcels.xsd").read_text(encoding="utf-8")
 
 
 def _parcels(tmp_path: Path, body: str, prefix: str = "p") -> Path:

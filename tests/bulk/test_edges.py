@@ -1,0 +1,66 @@
+"""Edge shapes of register files: no records, huge records, truncation, emptiness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qnegov.bulk import generate, validate_file
+
+PARCELS_XSD = (Path(__file__).parent / "data" / "parcels.xsd").read_text(encoding="utf-8")
+
+
+def _xsd(tmp_path: Path) -> Path:
+    xsd = tmp_path / "parcels.xsd"
+    xsd.write_text(PARCELS_XSD, encoding="utf-8")
+    return xsd
+
+
+def test_a_register_without_records(tmp_path: Path) -> None:
+    path = tmp_path / "none.xml"
+    generate(path, records=0)
+    assert validate_file(str(path), "citizen").issues == []
+    text = path.read_text(encoding="utf-8").replace("<RecordCount>0<", "<RecordCount>2<")
+    path.write_text(text, encoding="utf-8")
+    assert [i.code for i in validate_file(str(path), "citizen").issues] == ["bulk_record_count"]
+
+
+def test_records_larger_than_a_read_block(tmp_path: Path) -> None:
+    xsd = _xsd(tmp_path)
+    owner = "Nguyễn " * 400_000  # ~3.2 MB of text in one record
+    rows = [
+        '<?xml version="1.0"?>',
+        '<p:Parcels xmlns:p="urn:test:parcels">',
+        "<p:Source>x</p:Source>",
+    ]
+    for n in range(1, 40):
+        area = "bad" if n in (2, 39) else "1"
+        extra = f"<p:Owner>{owner}</p:Owner>" if n in (1, 20) else ""
+        rows.append(
+            f'<p:Parcel kind="urban">\n<p:Id>{n}</p:Id>\n<p:Area>{area}</p:Area>{extra}</p:Parcel>'
+        )
+    rows.append("</p:Parcels>")
+    path = tmp_path / "big-records.xml"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    want = [n + 1 for n, row in enumerate(lines) if "<p:Area>bad" in row]
+    for jobs in (1, 2):
+        issues = validate_file(str(path), xsd, jobs=jobs).issues
+        assert [(i.line, i.record) for i in issues] == [(want[0], 1), (want[1], 38)]
+
+
+def test_a_truncated_file_reports_instead_of_crashing(tmp_path: Path) -> None:
+    path = tmp_path / "cut.xml"
+    generate(path, records=100, seed=5)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    report = validate_file(str(path), "citizen")
+    assert not report.valid
+    assert {i.code for i in report.issues} <= {"bulk_malformed", "bulk_schema"}
+    assert report.by_code["bulk_malformed"] >= 1
+
+
+def test_an_empty_file_is_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xml"
+    path.write_bytes(b"")
+    report = validate_file(str(path), "citizen")
+    assert report.exit_code == 3
