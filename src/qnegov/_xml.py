@@ -64,6 +64,9 @@ class XMLLimits:
 
     prolog_bytes: int = 1 << 20
     """How far the root element may start into the document; longer prologs are refused."""
+    large_document_bytes: int = 256 << 20
+    """The whole-document bound of ``parse(..., large_text=True)``, whose text nodes are not
+    bounded one by one."""
 
 
 DEFAULT_LIMITS: Final = XMLLimits()
@@ -330,7 +333,12 @@ def _refuse_doctype(text: str, start: int, label: str) -> None:
 
 
 def _new_parser(
-    forced: str | None, target: Any = None, *, recover: bool = False, lean: bool = False
+    forced: str | None,
+    target: Any = None,
+    *,
+    recover: bool = False,
+    huge: bool = False,
+    lean: bool = False,
 ) -> etree.XMLParser:
     return etree.XMLParser(
         recover=recover,
@@ -341,7 +349,7 @@ def _new_parser(
         load_dtd=False,
         dtd_validation=False,
         no_network=True,
-        huge_tree=False,
+        huge_tree=huge,
         remove_comments=lean,
         encoding=forced,
         target=target,
@@ -418,11 +426,23 @@ def _close(raw: IO[bytes] | None, source: Source) -> None:
 
 
 def parse(
-    source: Source, *, name: str | None = None, limits: XMLLimits = DEFAULT_LIMITS
+    source: Source,
+    *,
+    name: str | None = None,
+    limits: XMLLimits = DEFAULT_LIMITS,
+    large_text: bool = False,
 ) -> etree._ElementTree:
-    """Parse a whole document into a tree (for documents that fit in memory)."""
+    """Parse a whole document into a tree (for documents that fit in memory).
+
+    ``large_text``: for trees that must hold a text node over :data:`MAX_TEXT_BYTES` (an edXML
+    attachment to sign or verify). The whole document is then bounded instead, by
+    :attr:`XMLLimits.large_document_bytes`, and libxml2's nesting bound is 2048 rather than 256;
+    DTDs, entities and network access stay refused. Memory grows with the document.
+    """
     stream, label, prolog, raw = _prepare(source, name, limits)
-    parser = _new_parser(prolog.encoding)
+    if large_text:
+        stream = _capped(stream, limits.large_document_bytes, label)
+    parser = _new_parser(prolog.encoding, huge=large_text)
     try:
         if isinstance(stream, bytes):
             tree = etree.fromstring(stream, parser).getroottree()
@@ -438,6 +458,47 @@ def parse(
             tr("refused document type declaration"), construct="DOCTYPE", file=label
         )
     return tree
+
+
+class _Capped(io.RawIOBase):
+    """A stream that refuses to deliver more than ``limit`` bytes."""
+
+    def __init__(self, stream: IO[bytes], limit: int, label: str) -> None:
+        self._stream = stream
+        self._left = limit
+        self._limit = limit
+        self._label = label
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size if size >= 0 else self._left + 1)
+        self._left -= len(data)
+        if self._left < 0:
+            raise _too_large(self._limit, self._label)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _too_large(limit: int, label: str) -> UnsafeXMLError:
+    return UnsafeXMLError(
+        tr("size limit exceeded: {detail}", detail=f"document larger than {limit} bytes"),
+        construct="size limit",
+        file=label,
+    )
+
+
+def _capped(stream: IO[bytes] | bytes, limit: int, label: str) -> IO[bytes] | bytes:
+    if isinstance(stream, bytes):
+        if len(stream) > limit:
+            raise _too_large(limit, label)
+        return stream
+    return io.BufferedReader(_Capped(stream, limit, label), 1 << 16)
 
 
 def iterparse(

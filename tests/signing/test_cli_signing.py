@@ -216,12 +216,14 @@ def test_validate_reports_packet_signature_status(
     }
 
 
-def test_validate_notes_packets_too_large_to_check(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_validate_checks_large_attachments_and_notes_oversized_packets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An attachment over the safe parser's 10 MB text bound: edXML validation streams it, the
-    in-memory signature check says it did not run instead of failing the file."""
+    """An attachment over the safe parser's 10 MB text bound is still checked (large-text
+    form); a packet over the in-memory bound gets a note that the check did not run."""
     import base64
+
+    from qnegov.cli import _signing
 
     from .conftest import unsigned_packet
 
@@ -232,10 +234,19 @@ def test_validate_notes_packets_too_large_to_check(
     )
     path = tmp_path / "big.edxml"
     path.write_bytes(big)
-    main(["validate", str(path), "--format", "json"])
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    notes = [line for line in lines if line.get("code") == "signature_not_checked"]
-    assert len(notes) == 1 and notes[0]["severity"] == "info"
+
+    def signature_codes() -> list[tuple[str, str]]:
+        main(["validate", str(path), "--format", "json"])
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return [
+            (line["code"], line["severity"])
+            for line in lines
+            if str(line.get("code", "")).startswith("signature_")
+        ]
+
+    assert signature_codes() == [("signature_absent", "info")]
+    monkeypatch.setattr(_signing, "_STATUS_MAX_BYTES", 1 << 20)
+    assert signature_codes() == [("signature_not_checked", "info")]
 
 
 def test_demo_includes_the_signature_step(capsys: pytest.CaptureFixture[str]) -> None:

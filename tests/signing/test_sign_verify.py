@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from qnegov.errors import (
     PolicyViolation,
     SignatureInvalid,
     SignatureMissing,
+    UnsafeXMLError,
     UntrustedCertificate,
 )
 from qnegov.signing import (
@@ -311,3 +313,48 @@ def test_trust_and_policy_must_be_the_real_types(pki: PKI, packet: bytes) -> Non
         verify(signed, trust=str(pki.folder / "root.pem"))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="SignaturePolicy"):
         verify(signed, trust=pki.trust, policy="legacy")  # type: ignore[arg-type]
+
+
+def _with_large_attachment(packet: bytes, size: int) -> bytes:
+    """The packet with its attachment's base64 text replaced by ``size`` bytes of base64."""
+    import base64
+    import os
+    import re
+
+    blob = base64.b64encode(os.urandom(size * 3 // 4)).decode()
+    lines = "\n".join(blob[i : i + 76] for i in range(0, len(blob), 76))
+    found = re.search(rb"(<(?:\w+:)?ContentTransferEncoded[^>]*>)[^<]*(<)", packet)
+    assert found is not None
+    return packet[: found.end(1)] + lines.encode() + packet[found.start(2) :]
+
+
+def test_packets_with_attachments_over_the_text_node_bound_sign_and_verify(
+    pki: PKI, packet: bytes
+) -> None:
+    big = _with_large_attachment(packet, 12_000_000)
+    with pytest.raises(UnsafeXMLError):  # the ordinary tree form bounds one text node at 10 MB
+        _xml.parse(big)
+    signed = sign_packet(big, pki.rsa)
+    result = verify_packet(signed, trust=pki.trust)
+    assert result.certificate == pki.rsa.certificate
+    encoded = result.signed_tree.getroot().find(
+        "e:AttachmentEncoded/e:Attachment/e:ContentTransferEncoded", DS
+    )
+    assert encoded is not None and len(encoded.text or "") > 12_000_000
+    # one changed byte deep inside the attachment is caught
+    middle = signed.index(b"ContentTransferEncoded") + 6_000_000
+    flipped = signed[:middle] + (b"B" if signed[middle : middle + 1] != b"B" else b"C")
+    with pytest.raises(SignatureInvalid):
+        verify_packet(flipped + signed[middle + 1 :], trust=pki.trust)
+
+
+def test_large_text_form_still_bounds_the_whole_document() -> None:
+    limits = _xml.XMLLimits(large_document_bytes=1_000_000)
+    data = b"<a>" + b"QUJD" * 500_000 + b"</a>"
+    with pytest.raises(UnsafeXMLError) as caught:
+        _xml.parse(data, large_text=True, limits=limits)
+    assert "document larger than 1000000 bytes" in caught.value.message
+    with pytest.raises(UnsafeXMLError):
+        _xml.parse(io.BytesIO(data), large_text=True, limits=limits)
+    with pytest.raises(UnsafeXMLError):  # DTDs stay refused in the large form
+        _xml.parse(b'<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', large_text=True)

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 
-from qnegov import _xml
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
 from qnegov.errors import InputError, QnegovError, SignatureError, UnsafeXMLError
@@ -32,6 +31,7 @@ from qnegov.signing import (
     verify_packet,
 )
 from qnegov.signing._packet import is_packet
+from qnegov.signing._verify import parse_large
 
 __all__ = ["packet_signature_issues", "register", "step_signatures"]
 
@@ -203,7 +203,7 @@ def load_signer(args: argparse.Namespace) -> KeySigner:
 def run_sign(args: argparse.Namespace, ctx: Context) -> int:
     signer = load_signer(args)
     policy = policy_by_name(args.policy)
-    tree = _xml.parse(args.file)
+    tree = parse_large(args.file)
     packet = is_packet(tree.getroot())
     signer_fn = sign_packet if packet else sign
     signed = signer_fn(tree, signer, policy=policy, name=str(args.file))
@@ -225,7 +225,7 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> VerifiedDocument:
-    tree = _xml.parse(path)
+    tree = parse_large(path)
     policy = policy_by_name(args.policy)
     check = verify_packet if is_packet(tree.getroot()) else verify
     return check(tree, trust=trust, policy=policy, at=args.at, name=str(path))
@@ -400,7 +400,8 @@ def packet_signature_issues(path: Path) -> list[Issue]:
 
     A signature that does not check is a warning here: validation has no trust store and so
     cannot give the verdict; ``qnegov verify --trust`` does. The check needs the packet as a
-    tree: larger packets get a ``signature_not_checked`` note instead. Never raises: reading
+    tree (large attachments included): packets over 64 MB get a ``signature_not_checked``
+    note instead. Never raises: reading
     errors are the edXML validation's to report.
     """
     name = str(path)
@@ -411,7 +412,7 @@ def packet_signature_issues(path: Path) -> list[Issue]:
                     name, tr("the packet is larger than {limit} MB", limit=_STATUS_MAX_BYTES >> 20)
                 )
             ]
-        tree = _xml.parse(path)
+        tree = parse_large(path)
     except UnsafeXMLError as exc:
         return [_not_checked(name, exc.message)]
     except (QnegovError, OSError):

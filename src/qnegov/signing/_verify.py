@@ -13,6 +13,7 @@ import hmac
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from os import PathLike
 from typing import Final, TypeAlias
 
 from cryptography import x509
@@ -28,6 +29,7 @@ from qnegov.errors import (
     PolicyViolation,
     SignatureError,
     SignatureInvalid,
+    UnsafeXMLError,
 )
 from qnegov.report import Issue, Severity, issue_code
 from qnegov.signing._algorithms import C14NMethod, DigestMethod, SignatureMethod
@@ -116,7 +118,11 @@ class VerifiedDocument:
     def signed_tree(self) -> etree._ElementTree:
         """The signed content as a tree, parsed from :attr:`signed_bytes`."""
         if self._tree is None:
-            self._tree = _xml.parse(self.signed_bytes, name="<signed content>")
+            self._tree = _xml.parse(
+                self.signed_bytes,
+                name="<signed content>",
+                large_text=len(self.signed_bytes) > _xml.MAX_TEXT_BYTES,
+            )
         return self._tree
 
     @property
@@ -137,7 +143,23 @@ def load_tree(xml: SignedInput, *, name: str | None = None) -> etree._ElementTre
         return copy.deepcopy(xml)
     if isinstance(xml, etree._Element):
         return copy.deepcopy(xml.getroottree())
-    return _xml.parse(xml, name=name)
+    return parse_large(xml, name=name)
+
+
+def parse_large(xml: _xml.Source, *, name: str | None = None) -> etree._ElementTree:
+    """Parse safely; a document refused only for a text node over 10 MB (a large attachment)
+    is parsed again in the large-text form, whose bound is the whole document instead."""
+    try:
+        return _xml.parse(xml, name=name)
+    except UnsafeXMLError as exc:
+        rewind = getattr(xml, "seek", None)
+        if exc.construct != "size limit" or (
+            not isinstance(xml, bytes | str | PathLike) and rewind is None
+        ):
+            raise
+        if rewind is not None:
+            rewind(0)
+    return _xml.parse(xml, name=name, large_text=True)
 
 
 def legacy_findings(*, unnamespaced: bool, legacy_uri: bool, sha1: bool) -> list[tuple[str, str]]:
