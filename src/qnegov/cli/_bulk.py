@@ -163,7 +163,10 @@ def run_bulk_validate(args: argparse.Namespace, ctx: Context) -> int:
     for path in args.files:
         name = str(path)
         report.files.append(name)
-        total = Path(path).stat().st_size if Path(path).is_file() else None
+        # a .gz file reports uncompressed bytes: its compressed size would give a wrong ETA
+        total = (
+            None if name.endswith(".gz") or not Path(path).is_file() else Path(path).stat().st_size
+        )
         progress = ctx.progress(total)
         try:
             for_file = validate_file(
