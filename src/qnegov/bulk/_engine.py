@@ -83,7 +83,9 @@ _TASK_MAX: Final = 32 << 20
 _WINDOW: Final = 256 * 1024
 _XMLNS: Final = re.compile(rb"""\sxmlns(?::[A-Za-z_][\w.\-]*)?\s*=\s*(?:"[^"]*"|'[^']*')""")
 _DECLARED: Final = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_KEY_BUCKET_BYTES: Final = 8 << 20
+_KEY_BUCKET_BYTES: Final = 4 << 20
+"""About 6 000 records per unique-key bucket, whatever the file size: the end-of-file check
+holds one bucket in memory at a time."""
 
 
 @dataclass
