@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import zlib
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,9 @@ class RangeResult:
     issues: list[RawIssue] = field(default_factory=list)
     tail: bytes | None = None
     tail_line: int = 0
-    key_segments: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    key_segments: dict[int, array[int]] = field(default_factory=dict)
+    """Per bucket, (offset, length) pairs of its rows in ``key_file``, flat and compact: the
+    parent keeps these for every range until the end."""
     key_file: str | None = None
 
 
@@ -457,7 +460,10 @@ class _Range:
             for bucket in sorted(self.keys):
                 blob = ("\n".join(self.keys[bucket]) + "\n").encode()
                 handle.write(blob)
-                self.result.key_segments.setdefault(bucket, []).append((offset, len(blob)))
+                pairs = self.result.key_segments.get(bucket)
+                if pairs is None:
+                    pairs = self.result.key_segments[bucket] = array("q")
+                pairs.extend((offset, len(blob)))
                 offset += len(blob)
         self.result.key_file = name
         self.keys.clear()
