@@ -2,8 +2,9 @@
 
 Each file is read in a fresh subprocess (``qnegov.cli.main(["validate", FILE])``), so peak RSS is
 that process's own; the baseline is the same command on a two-element document, measured in the
-same run. The issue asks for "within one second and a few MB": the table shows time and the RSS
-*above* the baseline process.
+same run. The issue asks for "within one second and a few MB": the table shows the time of the
+``validate`` call itself (after the CLI's imports, reported once) and the RSS *above* the
+baseline process.
 
     python benchmarks/hostile_corpus.py
 """
@@ -21,14 +22,16 @@ sys.path.insert(0, str(HOSTILE))
 import make_corpus  # noqa: E402
 
 _CHILD = """
-import resource, sys, time
+import contextlib, io, resource, sys, time
+started = time.perf_counter()
 from qnegov.cli import main
-import io, contextlib
-start = time.perf_counter()
+from qnegov.cli._main import build_parser
+build_parser()  # imports every command module, as any qnegov run does
+imported = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(["validate", sys.argv[1]])
-seconds = time.perf_counter() - start
-print(code, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+done = time.perf_counter()
+print(code, done - imported, imported - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -36,8 +39,15 @@ def _measure(path: Path) -> tuple[int, float, float]:
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True
     )
-    code, seconds, rss_kb = done.stdout.split()
+    code, seconds, _startup, rss_kb = done.stdout.split()
     return int(code), float(seconds), int(rss_kb) / 1024
+
+
+def _startup(path: Path) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.split()[2])
 
 
 def main() -> None:
@@ -53,7 +63,9 @@ def main() -> None:
         base_rss = sorted(b[2] for b in base)[1]
         print(
             f"baseline (two-element document): exit {base[0][0]}, "
-            f"{sorted(b[1] for b in base)[1] * 1000:.2f} ms, peak RSS {base_rss:.1f} MB"
+            f"{sorted(b[1] for b in base)[1] * 1000:.2f} ms, peak RSS {base_rss:.1f} MB; "
+            f"CLI start-up before it (imports, not in the times below): "
+            f"{_startup(baseline_file) * 1000:.0f} ms"
         )
         print(f"{'file':40} {'size':>10} {'exit':>4} {'ms':>9} {'peak RSS MB':>12} {'+MB':>7}")
         rows = []
