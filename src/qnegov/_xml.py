@@ -292,7 +292,7 @@ def check_prolog(
     """Refuse a hostile prolog in ``head`` (a document's first bytes) before anything parses
     pieces of the document on their own; return the encoding libxml2 must be forced to, if any.
     """
-    return _scan_prolog(head[: limits.prolog_bytes], name or "<bytes>", limits).encoding
+    return _scan_prolog(head[: limits.prolog_bytes], source_name(head, name), limits).encoding
 
 
 def _refuse_doctype(text: str, start: int, label: str) -> None:
