@@ -37,7 +37,6 @@ from qnegov.edxml import (
     validate,
     write,
 )
-from qnegov.edxml._attachments import safe_file_name
 from qnegov.errors import InputError, QnegovError
 from qnegov.report import Report
 
@@ -339,32 +338,23 @@ def run_build(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_extract(args: argparse.Namespace, ctx: Context) -> int:
-    folder: Path = args.output
-    folder.mkdir(parents=True, exist_ok=True)
-    packet = read(args.file, attachment_dir=folder)
+    packet = read(args.file, attachment_dir=args.output)
     if not isinstance(packet, Envelope):
         ctx.echo(tr("a status packet carries no attachments"))
         return 0
     rows = []
     for att in packet.attachments:
-        path = att.payload.path
-        if path is None or path.parent != folder:  # small files were decoded in memory
-            path = att.payload.save(_free_name(folder, safe_file_name(att.name, att.content_id)))
-        rows.append({"name": att.name, "path": str(path), "size": att.payload.size})
-        if ctx.fmt != "json":
+        path = att.payload.path  # read() wrote every decoded attachment into the folder
+        rows.append({"name": att.name, "path": path and str(path), "size": att.payload.size})
+        if ctx.fmt == "json":
+            continue
+        if path is None:
+            ctx.echo(tr("{name}: no content in the packet, nothing written", name=att.name))
+        else:
             ctx.echo(tr("{path} ({size} bytes)", path=path, size=att.payload.size))
     if ctx.fmt == "json":
         ctx.emit_json(rows)
     return 1 if any(i.severity.blocks for i in packet.issues) else 0
-
-
-def _free_name(folder: Path, name: str) -> Path:
-    candidate, n = folder / name, 1
-    while candidate.exists():
-        n += 1
-        stem, dot, ext = name.rpartition(".")
-        candidate = folder / (f"{stem}-{n}.{ext}" if dot else f"{name}-{n}")
-    return candidate
 
 
 _DEMO_PDF = b"%PDF-1.4\n% qnegov demo: Cong van so 12/UBND-VP\n%%EOF\n"

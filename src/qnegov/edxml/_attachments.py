@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import os
 import re
 import shutil
 import tempfile
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,6 +26,7 @@ from qnegov.errors import AttachmentError, ZipBombError
 
 __all__ = [
     "DEFAULT_ATTACHMENT_LIMITS",
+    "AttachmentFolder",
     "AttachmentLimits",
     "Base64Decoder",
     "Unpacked",
@@ -244,18 +247,122 @@ def _adopt(spill: Path, size: int, destination: Path | None, limits: AttachmentL
         data = spill.read_bytes()
         spill.unlink(missing_ok=True)
         return Payload.from_bytes(data)
-    if destination is not None:
-        destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination is not None:  # a file AttachmentFolder.claim created for this attachment
         shutil.move(spill, destination)
         return Payload.from_file(destination)
     return Payload.owned_file(spill)
 
 
-def safe_file_name(name: str, fallback: str) -> str:
-    """A name that cannot escape a directory (peers choose attachment names)."""
-    base = PurePosixPath(name.replace("\\", "/")).name.strip().lstrip(".")
-    cleaned = re.sub(r"[\x00-\x1f/:*?\"<>|]", "_", base)[:200]
-    return cleaned or fallback
+_NAME_BYTES: Final = 255
+"""The longest file name (in bytes) that ext4, NTFS, APFS and most others accept."""
+_UNSAFE_CHARACTERS: Final = re.compile(r'[/\\:*?"<>|]')
+_UNSAFE_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_WINDOWS_RESERVED: Final = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{device}{n}" for device in ("COM", "LPT") for n in "0123456789¹²³"}
+)
+_MAX_CLAIMS: Final = 10_000
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
+
+
+def safe_file_name(name: str, fallback: str = "attachment") -> str:
+    """One plain file name, safe in any folder on Linux, macOS and Windows.
+
+    Peers choose attachment names and content ids, so both are untrusted: a separator, ``.``,
+    ``..``, an absolute path, a control or invisible character, a reserved Windows device name or a
+    name longer than 255 bytes never survives. ``fallback`` (itself cleaned the same way) is used
+    when nothing of ``name`` is left, and ``attachment`` when nothing of either is.
+    """
+    for candidate in (name, fallback):
+        cleaned = _clean_name(candidate)
+        if cleaned:
+            return cleaned
+    return "attachment"
+
+
+def _clean_name(name: str) -> str:
+    text = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(
+        "_" if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch
+        for ch in _UNSAFE_CHARACTERS.sub("_", text)
+    )
+    text = text.strip().strip(". ")  # hidden files, "..", and what Windows silently drops
+    if not text:
+        return ""
+    if text.split(".", 1)[0].rstrip().upper() in _WINDOWS_RESERVED:
+        text = f"_{text}"
+    stem, dot, extension = text.rpartition(".")
+    if not dot or not stem or len(extension) > 16:
+        stem, extension = text, ""
+    return _fit(stem, extension)
+
+
+def _fit(stem: str, extension: str, mark: str = "") -> str:
+    """``stem{mark}.extension`` in 255 bytes: the stem is cut at a character boundary."""
+    tail = f"{mark}.{extension}" if extension else mark
+    room = _NAME_BYTES - len(tail.encode())
+    cut = stem.encode()[:room].decode(errors="ignore").rstrip(". ")
+    return f"{cut or '_'}{tail}"
+
+
+class AttachmentFolder:
+    """The one way attachments are written to disk: new plain files inside one folder.
+
+    Every name goes through :func:`safe_file_name`; a name already taken (in the folder or earlier
+    in this run, compared case-insensitively as Windows and macOS do) gets ``-2``,
+    ``-3``, ... instead of overwriting; the file is created exclusively, so a symlink or file that
+    is already there is never followed or replaced.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise AttachmentError(
+                tr("{path} exists and is not a folder", path=self.root), file=str(self.root)
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._taken = {entry.name.casefold() for entry in self.root.iterdir()}
+        self._created: list[Path] = []
+
+    def claim(self, name: str, fallback: str = "attachment") -> Path:
+        """Create an empty file for ``name`` inside the folder and return its path."""
+        first = safe_file_name(name, fallback)
+        stem, dot, extension = first.rpartition(".")
+        if not dot:
+            stem, extension = first, ""
+        for n in range(1, _MAX_CLAIMS + 1):
+            candidate = first if n == 1 else _fit(stem, extension, f"-{n}")
+            if candidate.casefold() in self._taken:
+                continue
+            path = self.root / candidate
+            if path.parent != self.root or candidate in {"", ".", ".."}:
+                raise AttachmentError(tr("unsafe attachment name {name!r}", name=name))
+            try:
+                handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise AttachmentError(
+                    tr("cannot create {path}: {detail}", path=path, detail=exc.strerror),
+                    file=str(path),
+                ) from None
+            os.close(handle)
+            self._taken.add(candidate.casefold())
+            self._created.append(path)
+            return path
+        raise AttachmentError(tr("too many attachments named {name!r}", name=first))
+
+    def release(self, path: Path) -> None:
+        """Remove a file this folder created (its attachment turned out unreadable)."""
+        if path in self._created:
+            self._created.remove(path)
+            self._taken.discard(path.name.casefold())
+            path.unlink(missing_ok=True)
+
+    def release_all(self) -> None:
+        """Remove every file this folder created (the packet is being read again)."""
+        for path in list(self._created):
+            self.release(path)
 
 
 def member_name_for(content_id: str, name: str) -> str:

@@ -22,9 +22,9 @@ from qnegov.codes._base import CodeType
 from qnegov.edxml import _issues as codes
 from qnegov.edxml._attachments import (
     DEFAULT_ATTACHMENT_LIMITS,
+    AttachmentFolder,
     AttachmentLimits,
     Unpacked,
-    safe_file_name,
     unpack,
 )
 from qnegov.edxml._dates import DateForm, parse_date, parse_timestamp
@@ -116,7 +116,7 @@ def read_packet(
 ) -> tuple[Packet, Node, tuple[Issue, ...]]:
     """Read without raising for deviations: (packet with issues, node tree, issues)."""
     label = _xml.source_name(source, name)
-    folder = None if attachment_dir is None else Path(attachment_dir)
+    folder = None if attachment_dir is None else AttachmentFolder(attachment_dir)
     reading = _Reading(label, strict, folder, limits)
     root = reading.collect(source, name)
     packet = reading.interpret(root)
@@ -128,10 +128,10 @@ def read_packet(
 class _Reading:
     label: str
     strict: bool
-    folder: Path | None
+    folder: AttachmentFolder | None
     limits: AttachmentLimits
     issues: list[Issue] = field(default_factory=list)
-    _names: set[str] = field(default_factory=set)
+    _attachments: int = 0
 
     # -- collecting -------------------------------------------------------------------------
 
@@ -144,7 +144,9 @@ class _Reading:
             if self.strict or start is None:
                 raise
             _rewind(source, start)
-            self._names.clear()
+            if self.folder is not None:
+                self.folder.release_all()
+            self._attachments = 0
             self.issues.clear()
             self._recovered(exc.line or 0, exc.column or 0, exc.message)
             collector = Collector(self._decode)
@@ -205,35 +207,45 @@ class _Reading:
         if raw is None:
             self.add(codes.ATTACHMENT_ENCODING, node, tr("attachment content is not valid base64"))
             return
+        destination = self._destination(node)
         with raw:
             try:
-                node.result = unpack(
+                result = unpack(
                     raw,
                     head=decoder.head,
                     size=decoder.size,
-                    destination=self._destination(node),
+                    destination=destination,
                     limits=self.limits,
                 )
             except ZipBombError as exc:
+                self._release(destination)
                 exc.file, exc.line = self.label, node.line
                 raise
             except AttachmentError as exc:
+                self._release(destination)
                 self.add(codes.ATTACHMENT_DAMAGED, node, exc.message)
+                return
+        if destination is not None and result.payload.path != destination:
+            result = replace(result, payload=Payload.from_file(result.payload.save(destination)))
+        node.result = result
 
     def _destination(self, node: Node) -> Path | None:
+        """A new file in the attachment folder, named after the attachment (never escaping it)."""
         if self.folder is None:
             return None
+        self._attachments += 1
         parent = node.parent
         assert parent is not None
-        named = parent.find("AttachmentName") or parent.find("ContentId")
-        base = safe_file_name(named[0].text if named else "", f"attachment-{len(self._names)}")
-        candidate, n = base, 1
-        while candidate in self._names:
-            n += 1
-            stem, dot, ext = base.rpartition(".")
-            candidate = f"{stem}-{n}.{ext}" if dot else f"{base}-{n}"
-        self._names.add(candidate)
-        return self.folder / candidate
+        named = parent.find("AttachmentName")
+        cid = parent.find("ContentId")
+        fallback = cid[0].text.removeprefix("cid:") if cid else ""
+        return self.folder.claim(
+            named[0].text if named else "", fallback or f"attachment-{self._attachments}"
+        )
+
+    def _release(self, destination: Path | None) -> None:
+        if self.folder is not None and destination is not None:
+            self.folder.release(destination)
 
     # -- issues -----------------------------------------------------------------------------
 
