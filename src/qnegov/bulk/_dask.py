@@ -18,7 +18,6 @@ whole file runs there: :data:`PARTITION_CHECKS` is that hook (today: duplicate u
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import secrets
 import shutil
@@ -34,8 +33,8 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 from qnegov import _xml
 from qnegov._i18n import set_language, tr
-from qnegov.bulk._batch import Plan, RangeResult, Task, run_task
 from qnegov.bulk import _engine
+from qnegov.bulk._batch import Plan, RangeResult, Task, run_task
 from qnegov.bulk._engine import Backend, _Head, _Merge
 from qnegov.bulk._rules import RuleSet
 from qnegov.bulk._scan import RecordTag
@@ -72,7 +71,7 @@ def open_url(url: str) -> tuple[IO[bytes], int]:
     try:
         import fsspec
     except ImportError as exc:  # pragma: no cover - fsspec comes with dask
-        raise InputError(_NEEDS_EXTRA(), file=url) from exc
+        raise InputError(_needs_extra(), file=url) from exc
     try:
         fs, path = fsspec.core.url_to_fs(url)
         size = int(fs.size(path))
@@ -86,7 +85,7 @@ def open_url(url: str) -> tuple[IO[bytes], int]:
     return handle, size
 
 
-def _NEEDS_EXTRA() -> str:  # noqa: N802 - a message, built late so it follows --lang
+def _needs_extra() -> str:
     return tr("running on a Dask cluster needs the dask extra: pip install 'qnegov[dask]'")
 
 
@@ -96,12 +95,12 @@ def connect(client: Client | str) -> Iterator[Client]:
     try:
         from distributed import Client
     except ImportError as exc:
-        raise InputError(_NEEDS_EXTRA()) from exc
+        raise InputError(_needs_extra()) from exc
     if not isinstance(client, str):
         yield client
         return
     try:
-        made = Client(client, timeout=_CONNECT_TIMEOUT, set_as_default=False)
+        made = Client(client, timeout=_CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             tr("cannot reach the Dask scheduler at {address}: {reason}", address=client, reason=exc)
@@ -109,7 +108,7 @@ def connect(client: Client | str) -> Iterator[Client]:
     try:
         yield made
     finally:
-        made.close()
+        made.close()  # type: ignore[no-untyped-call]
 
 
 @contextmanager
@@ -291,7 +290,7 @@ class ClusterBackend(Backend):
 
     def open(self, label: str) -> tuple[IO[bytes], int | None]:
         if not has_scheme(label):
-            self._target = os.path.abspath(label)
+            self._target = str(Path(label).absolute())
             return super().open(label)
         self._target = label
         handle, size = open_url(label)
@@ -336,7 +335,8 @@ class ClusterBackend(Backend):
                 yield self._collect(*pending.popleft())
         finally:
             if pending:
-                client.cancel([f for _t, pair, summary in pending for f in (pair, summary)])
+                stale = [f for _t, pair, summary in pending for f in (pair, summary)]
+                client.cancel(stale)  # type: ignore[no-untyped-call]
 
     def _collect(
         self, task: Task, pair: Future[Any], summary: Future[Any]
