@@ -95,7 +95,7 @@ def test_many_files_spread_over_the_cluster_and_a_local_pool(
     client: Any, register: Path, tmp_path: Path
 ) -> None:
     files: list[str] = []
-    for n in range(12):
+    for n in range(8):
         path = tmp_path / f"small-{n:02d}.xml"
         generate(path, records=30, error_rate=0.1, seed=n)
         files.append(str(path))
@@ -142,7 +142,7 @@ def test_a_folder_of_edxml_packets_on_the_cluster(
     assert packets
     folder = tmp_path / "inbox"
     folder.mkdir()
-    for n in range(3):
+    for n in range(2):
         for packet in packets:
             shutil.copy(packet, folder / f"{n}-{packet.name}")
     names = [str(p) for p in sorted(folder.iterdir())]

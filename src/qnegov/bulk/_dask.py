@@ -56,7 +56,7 @@ __all__ = [
     "worker_lock",
 ]
 
-_PARTITIONS_MAX: Final = 64
+_PARTITIONS_MAX: Final = 32
 _CONNECT_TIMEOUT: Final = 30
 _SCHEME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -112,7 +112,7 @@ def connect(client: Client | str) -> Iterator[Client]:
 
 
 @contextmanager
-def cluster_backend(client: Client | str, label: str) -> Iterator[ClusterBackend]:
+def cluster_backend(client: Client | str) -> Iterator[ClusterBackend]:
     """A :class:`ClusterBackend` for one file on ``client`` (connected for the file's run)."""
     with connect(client) as connected:
         yield ClusterBackend(connected)
@@ -283,7 +283,8 @@ class ClusterBackend(Backend):
         self.client = client
         workers = client.scheduler_info(n_workers=-1).get("workers", {})
         self.workers = max(1, len(workers))
-        self.partitions = max(1, min(_PARTITIONS_MAX, 2 * self.workers))
+        # one partition per worker: each (range, partition) pair is a small task of its own
+        self.partitions = max(1, min(_PARTITIONS_MAX, self.workers))
         self.token = secrets.token_hex(8)
         self._parts: dict[str, dict[int, Future[bytes]]] = {}
         self._target = ""

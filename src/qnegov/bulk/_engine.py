@@ -188,7 +188,7 @@ def iter_issues(
         if client is not None:
             from qnegov.bulk._dask import cluster_backend
 
-            with cluster_backend(client, label) as backend:
+            with cluster_backend(client) as backend:
                 yield from _run(
                     label, schema, record, jobs, max_errors, list(rules), builtin_rules,
                     progress, backend,
