@@ -133,6 +133,10 @@ def test_cli_scheduler_prints_what_jobs_1_prints(
     remote = _cli_rows(["validate", *files, "--schema", "citizen", "--scheduler", address], capsys)
     assert serial[0] == remote[0] == 1
     assert remote[1] == serial[1]
+    url = register.resolve().as_uri()
+    by_url = _cli_rows(["validate", url, "--schema", "citizen", "--scheduler", address], capsys)
+    alone = _cli_rows(["validate", str(register), "--schema", "citizen"], capsys)
+    assert by_url[1] == [{**r, "file": url} if "file" in r else r for r in alone[1]]
 
 
 def test_a_folder_of_edxml_packets_on_the_cluster(

@@ -33,7 +33,8 @@ def register(
             "well-formed XML."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help=tr("files to check"))
+    # kept as typed (str): a URL such as s3://bucket/x.xml must not lose its double slash
+    parser.add_argument("files", nargs="+", metavar="FILE", help=tr("files to check"))
     add_validate_options(parser)
     parser.add_argument(
         "--strict",
@@ -99,5 +100,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "schema", None):
         return run_bulk_validate(args, ctx)
     report = Report()
-    validate_files(args.files, report, strict=args.strict, jobs=args.jobs, scheduler=args.scheduler)
+    paths = [Path(name) for name in args.files]
+    validate_files(paths, report, strict=args.strict, jobs=args.jobs, scheduler=args.scheduler)
     return ctx.emit_report(report.finish())
