@@ -129,8 +129,13 @@ def test_cli_scheduler_prints_what_jobs_1_prints(
     other = tmp_path / "other.xml"
     generate(other, records=40, error_rate=0.1, seed=4)
     files = [str(register), str(other)]
-    serial = _cli_rows(["validate", *files, "--schema", "citizen", "--jobs", "1"], capsys)
-    remote = _cli_rows(["validate", *files, "--schema", "citizen", "--scheduler", address], capsys)
+    # in Vietnamese: workers (and the key partitions) must speak the caller's language
+    serial = _cli_rows(["validate", *files, "--schema", "citizen", "--lang", "vi"], capsys)
+    remote = _cli_rows(
+        ["validate", *files, "--schema", "citizen", "--lang", "vi", "--scheduler", address],
+        capsys,
+    )
+    assert any("trùng với bản ghi" in r.get("message", "") for r in remote[1])
     assert serial[0] == remote[0] == 1
     assert remote[1] == serial[1]
     url = register.resolve().as_uri()
@@ -146,7 +151,7 @@ def test_a_folder_of_edxml_packets_on_the_cluster(
     assert packets
     folder = tmp_path / "inbox"
     folder.mkdir()
-    for n in range(2):
+    for n in range(1):
         for packet in packets:
             shutil.copy(packet, folder / f"{n}-{packet.name}")
     names = [str(p) for p in sorted(folder.iterdir())]
