@@ -89,6 +89,8 @@ def test_a_url_and_a_gzip_file_are_read_by_the_workers(
         shutil.copyfileobj(src, dst)
     want_gz = _serial(packed)
     assert [i.to_dict() for i in iter_issues(str(packed), "citizen", client=client)] == want_gz
+    unknown = list(iter_issues("nosuch://bucket/x.xml", "citizen", client=client))
+    assert [(i.code, i.file) for i in unknown] == [("unreadable_input", "nosuch://bucket/x.xml")]
 
 
 def test_many_files_spread_over_the_cluster_and_a_local_pool(

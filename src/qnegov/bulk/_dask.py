@@ -38,7 +38,7 @@ from qnegov.bulk._batch import Plan, RangeResult, Task, run_task
 from qnegov.bulk._engine import Backend, _Head, _Merge
 from qnegov.bulk._rules import RuleSet
 from qnegov.bulk._scan import RecordTag
-from qnegov.errors import InputError
+from qnegov.errors import InputError, QnegovError
 from qnegov.report import Issue, Severity
 
 if TYPE_CHECKING:
@@ -168,7 +168,12 @@ def run_range(
                 data = handle.read(task.end - task.start)
             run = Task(task.index, None, 0, len(data), data, task.final)
         # a fresh spill-file name per attempt: a re-run after a worker died starts clean
-        result = run_task(local, replace(run, index=secrets.randbits(48)))
+        try:
+            result = run_task(local, replace(run, index=secrets.randbits(48)))
+        except OSError as exc:  # e.g. a path that is not shared with this worker
+            raise InputError(
+                tr("cannot read file: {reason}", reason=exc.strerror or exc), file=plan.label
+            ) from exc
     parts: dict[int, list[bytes]] = {}
     if result.key_file is not None:
         try:
@@ -288,8 +293,10 @@ class ClusterBackend(Backend):
         self.token = secrets.token_hex(8)
         self._parts: dict[str, dict[int, Future[bytes]]] = {}
         self._target = ""
+        self._label = ""
 
     def open(self, label: str) -> tuple[IO[bytes], int | None]:
+        self._label = label
         if not has_scheme(label):
             self._target = str(Path(label).absolute())
             return super().open(label)
@@ -342,7 +349,19 @@ class ClusterBackend(Backend):
     def _collect(
         self, task: Task, pair: Future[Any], summary: Future[Any]
     ) -> tuple[Task, RangeResult]:
-        result, partitions = summary.result()
+        try:
+            result, partitions = summary.result()
+        except QnegovError:
+            raise
+        except Exception as exc:  # the cluster gave up (KilledWorker after retries, ...)
+            raise InputError(
+                tr(
+                    "the Dask cluster could not run range {index}: {reason}",
+                    index=task.index,
+                    reason=f"{type(exc).__name__}: {exc}",
+                ),
+                file=self._label,
+            ) from exc
         if partitions:
             handle = f"{task.index}"
             self._parts[handle] = {p: self.client.submit(_part, pair, p) for p in partitions}
