@@ -22,6 +22,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -185,18 +186,14 @@ def iter_issues(
     """
     label = os.fspath(source)
     try:
-        if client is not None:
-            from qnegov.bulk._dask import cluster_backend
+        with ExitStack() as stack:
+            backend = None
+            if client is not None:
+                from qnegov.bulk._dask import cluster_backend
 
-            with cluster_backend(client) as backend:
-                yield from _run(
-                    label, schema, record, jobs, max_errors, list(rules), builtin_rules,
-                    progress, backend,
-                )  # fmt: skip
-            return
-        yield from _run(
-            label, schema, record, jobs, max_errors, list(rules), builtin_rules, progress
-        )
+                backend = stack.enter_context(cluster_backend(client))
+            options = (record, jobs, max_errors, list(rules), builtin_rules, progress)
+            yield from _run(label, schema, *options, backend)
     except QnegovError as exc:
         yield issue_from_error(exc, file=label)
 
