@@ -2,7 +2,9 @@
 
 ``validate_file(path, "citizen", jobs=0)`` checks a register of any size (``.xml`` or
 ``.xml.gz``) against an XSD and its record element, plus rules beyond XSD, and returns a
-:class:`~qnegov.report.Report`; :func:`iter_issues` streams the same issues as they are found.
+:class:`~qnegov.report.Report`; :func:`iter_issues` streams the same issues as they are found,
+and :func:`validate_files` runs many files at once. ``client=`` (extra ``qnegov[dask]``) runs
+the same work on a Dask cluster.
 The shipped registers have typed models that stream both ways (:func:`iter_records`,
 :func:`write_records`), and :func:`generate` writes realistic test registers with seeded errors.
 
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
         generate,
         read_truth,
     )
+    from qnegov.bulk._many import validate_files
     from qnegov.bulk._records import (
         Address,
         CitizenRecord,
@@ -69,6 +72,7 @@ __all__ = [
     "read_truth",
     "record_rule",
     "validate_file",
+    "validate_files",
     "write_records",
 ]
 
@@ -76,6 +80,7 @@ _LAZY: dict[str, str] = {
     "SHIPPED_SCHEMAS": "qnegov.bulk._engine",
     "iter_issues": "qnegov.bulk._engine",
     "validate_file": "qnegov.bulk._engine",
+    "validate_files": "qnegov.bulk._many",
     "CITIZEN_KINDS": "qnegov.bulk._generate",
     "HOUSEHOLD_KINDS": "qnegov.bulk._generate",
     "SeededError": "qnegov.bulk._generate",

@@ -22,10 +22,11 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from lxml import etree
 
@@ -49,6 +50,9 @@ from qnegov.bulk._scan import RecordTag, element_end, find_children, root_start
 from qnegov.bulk._schema import BATCH_ELEMENT, RecordSchema
 from qnegov.errors import InputError, QnegovError, XMLSyntaxError
 from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = ["SHIPPED_SCHEMAS", "iter_issues", "validate_file"]
 
@@ -135,6 +139,7 @@ def validate_file(
     on_issue: Callable[[Issue], None] | None = None,
     progress: Callable[[int], None] | None = None,
     keep_issues: bool = True,
+    client: Client | str | None = None,
 ) -> Report:
     """Validate a register file and return the :class:`Report` (see :func:`iter_issues`)."""
     report = Report(keep_issues=keep_issues)
@@ -148,6 +153,7 @@ def validate_file(
         rules=rules,
         builtin_rules=builtin_rules,
         progress=progress,
+        client=client,
     ):
         added = report.add(issue)
         if on_issue is not None:
@@ -165,6 +171,7 @@ def iter_issues(
     rules: Iterable[AnyRule | str] = (),
     builtin_rules: bool = True,
     progress: Callable[[int], None] | None = None,
+    client: Client | str | None = None,
 ) -> Iterator[Issue]:
     """Stream every issue of ``source`` (``.xml`` or ``.xml.gz``) against ``schema``.
 
@@ -174,12 +181,19 @@ def iter_issues(
     root. ``rules`` adds rule objects, or rule modules by name/path (needed with ``jobs > 1``
     for rules defined outside an importable module). Issues come out in file order for
     records, then header/trailer, then file-wide rules. ``jobs=0`` means every core.
+    ``client`` (a ``distributed.Client`` or a scheduler address, extra ``qnegov[dask]``) runs
+    the ranges on a Dask cluster instead, with the same output; see :mod:`qnegov.bulk._dask`.
     """
     label = os.fspath(source)
     try:
-        yield from _run(
-            label, schema, record, jobs, max_errors, list(rules), builtin_rules, progress
-        )
+        with ExitStack() as stack:
+            backend = None
+            if client is not None:
+                from qnegov.bulk._dask import cluster_backend
+
+                backend = stack.enter_context(cluster_backend(client))
+            options = (record, jobs, max_errors, list(rules), builtin_rules, progress)
+            yield from _run(label, schema, *options, backend)
     except QnegovError as exc:
         yield issue_from_error(exc, file=label)
 
@@ -193,20 +207,20 @@ def _run(
     rules: list[AnyRule | str],
     builtin_rules: bool,
     progress: Callable[[int], None] | None,
+    backend: Backend | None = None,
 ) -> Iterator[Issue]:
+    backend = backend or LOCAL
     xsd, builtin = resolve_schema(schema)
     if not builtin_rules:
         builtin = None
     modules = tuple(r for r in rules if isinstance(r, str))
     objects = [r for r in rules if not isinstance(r, str)]
-    raw, _ = _xml.open_source(label)
-    plain = not isinstance(raw, gzip.GzipFile) and raw.seekable()
+    raw, size = backend.open(label)
     try:
         head = _read_head(raw, label)
         record_schema = RecordSchema.load(xsd, record, root=head.root_tag)
         tag = RecordTag(record_schema.record_local.encode())
         head = _find_first(head, raw, tag)
-        size = Path(label).stat().st_size if plain else None
         jobs = os.cpu_count() or 1 if jobs <= 0 else jobs
         key_dir = tempfile.mkdtemp(prefix="qnegov-bulk-keys-")
         try:
@@ -218,7 +232,9 @@ def _run(
                     *objects,
                 ]
             )
-            yield from _validate(plan, head, raw, tag, size, jobs, max_errors, all_rules, progress)
+            yield from _validate(
+                plan, head, raw, tag, size, jobs, max_errors, all_rules, progress, backend
+            )
         finally:
             shutil.rmtree(key_dir, ignore_errors=True)
     finally:
@@ -457,6 +473,7 @@ def _validate(
     max_errors: int | None,
     rules: RuleSet,
     progress: Callable[[int], None] | None,
+    backend: Backend,
 ) -> Iterator[Issue]:
     label = head.label
     merge = _Merge(newlines=head.data.count(b"\n", 0, max(head.first, 0)))
@@ -467,10 +484,10 @@ def _validate(
 
     if head.first >= 0:
         if size is not None:
-            tasks = _tasks_plain(head, label, size, jobs, tag)
+            tasks = backend.tasks_plain(head, size, jobs, tag)
         else:
             tasks = _tasks_stream(head, raw, tag)
-        for task, result in _results(plan, tasks, jobs):
+        for task, result in backend.results(plan, tasks, jobs):
             for issue in _absolute(result.issues, merge, label):
                 yield issue
                 emitted += 1
@@ -494,7 +511,7 @@ def _validate(
         if limit_hit():
             yield _stopped(label, max_errors)
             return
-    for issue in _duplicates(plan, merge, rules):
+    for issue in backend.duplicates(plan, merge, rules):
         yield issue
         emitted += 1
         if limit_hit():
@@ -670,3 +687,33 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
                 )
     found.sort(key=lambda i: (i.record or 0, i.rule or ""))
     yield from found
+
+
+# -- where ranges run ----------------------------------------------------------------------
+class Backend:
+    """Where a file is opened, cut and validated: this process and its pool by default.
+
+    :mod:`qnegov.bulk._dask` subclasses it to open fsspec URLs, run the ranges on a Dask
+    cluster and check unique keys there; everything else (head, plan, merge, skeleton) is
+    shared, which keeps the output identical whichever backend ran.
+    """
+
+    def open(self, label: str) -> tuple[IO[bytes], int | None]:
+        """The decompressed stream, and the size when ranges can be cut by seeking."""
+        raw, _ = _xml.open_source(label)
+        plain = not isinstance(raw, gzip.GzipFile) and raw.seekable()
+        return raw, Path(label).stat().st_size if plain else None
+
+    def tasks_plain(self, head: _Head, size: int, jobs: int, tag: RecordTag) -> Iterator[Task]:
+        return _tasks_plain(head, head.label, size, jobs, tag)
+
+    def results(
+        self, plan: Plan, tasks: Iterator[Task], jobs: int
+    ) -> Iterator[tuple[Task, RangeResult]]:
+        return _results(plan, tasks, jobs)
+
+    def duplicates(self, plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
+        return _duplicates(plan, merge, rules)
+
+
+LOCAL: Final = Backend()

@@ -9,7 +9,6 @@ from qnegov._i18n import tr
 from qnegov.bulk import validate_file
 from qnegov.bulk._generate import generate
 from qnegov.cli._context import Context
-from qnegov.report import Report
 
 __all__ = ["add_validate_options", "register", "run_bulk_validate", "step_bulk"]
 
@@ -132,13 +131,6 @@ def add_validate_options(parser: argparse.ArgumentParser) -> None:
         ),
     )
     group.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        metavar="N",
-        help=tr("worker processes, 0 = every core (default: 1)"),
-    )
-    group.add_argument(
         "--max-errors", type=int, default=None, metavar="N", help=tr("stop after N issues")
     )
     group.add_argument(
@@ -153,38 +145,51 @@ def add_validate_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=tr("XSD only: skip the shipped schemas' built-in rules"),
     )
+    spread = parser.add_argument_group(tr("parallel runs (files and byte ranges)"))
+    spread.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help=tr("worker processes, 0 = every core (default: 1)"),
+    )
+    spread.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help=tr(
+            "run on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+            "(extra qnegov[dask]; workers must see the files or their URLs)"
+        ),
+    )
 
 
 def run_bulk_validate(args: argparse.Namespace, ctx: Context) -> int:
     """Stream every issue of every FILE through the chosen renderer."""
+    from qnegov.bulk import validate_files
+
     renderer = ctx.renderer()
     renderer.start()
-    report = Report(keep_issues=ctx.fmt in ("junit", "sarif"))
-    for path in args.files:
-        name = str(path)
-        report.files.append(name)
-        # a .gz file reports uncompressed bytes: its compressed size would give a wrong ETA
-        total = (
-            None if name.endswith(".gz") or not Path(path).is_file() else Path(path).stat().st_size
+    names = [str(path) for path in args.files]
+    # a .gz file reports uncompressed bytes: its compressed size would give a wrong ETA
+    sizes = [Path(n).stat().st_size for n in names if not n.endswith(".gz") and Path(n).is_file()]
+    progress = ctx.progress(sum(sizes) if len(sizes) == len(names) else None)
+    try:
+        report = validate_files(
+            names,
+            args.schema,
+            record=args.record,
+            jobs=args.jobs,
+            client=args.scheduler,
+            max_errors=args.max_errors,
+            rules=args.rules,
+            builtin_rules=not args.no_builtin_rules,
+            on_issue=renderer.issue,
+            progress=progress.update,
+            keep_issues=ctx.fmt in ("junit", "sarif"),
         )
-        progress = ctx.progress(total)
-        try:
-            for_file = validate_file(
-                name,
-                args.schema,
-                record=args.record,
-                jobs=args.jobs,
-                max_errors=args.max_errors,
-                rules=args.rules,
-                builtin_rules=not args.no_builtin_rules,
-                on_issue=lambda issue: renderer.issue(report.add(issue)),
-                progress=progress.update,
-                keep_issues=False,
-            )
-        finally:
-            progress.close()
-        del for_file
-    report.finish()
+    finally:
+        progress.close()
     renderer.finish(report)
     if ctx.fmt == "text" and not ctx.quiet:
         counts = ", ".join(f"{code} {n}" for code, n in sorted(report.by_code.items()))

@@ -33,7 +33,8 @@ def register(
             "well-formed XML."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help=tr("files to check"))
+    # kept as typed (str): a URL such as s3://bucket/x.xml must not lose its double slash
+    parser.add_argument("files", nargs="+", metavar="FILE", help=tr("files to check"))
     add_validate_options(parser)
     parser.add_argument(
         "--strict",
@@ -51,11 +52,27 @@ def _check_wellformed(path: Path, report: Report) -> None:
             del element.getparent()[0]
 
 
-def validate_files(paths: list[Path], report: Report, *, strict: bool = False) -> None:
+def validate_files(
+    paths: list[Path],
+    report: Report,
+    *,
+    strict: bool = False,
+    jobs: int = 1,
+    scheduler: str | None = None,
+) -> None:
     """Check every path into ``report``; reading errors become fatal issues, not exceptions.
 
     edXML packets (recognised by the namespace of their root) get the full edXML validation.
+    With ``jobs > 1`` or a Dask ``scheduler`` address, files are checked several at a time
+    (in worker processes) and merged in input order: the same report as one by one.
     """
+    if jobs != 1 or scheduler is not None:
+        from qnegov.bulk._many import map_files
+
+        items = [(str(path), strict) for path in paths]
+        for part in map_files(check_one, items, jobs=jobs, client=scheduler):
+            report.merge(part)
+        return
     for path in paths:
         name = str(path)
         try:
@@ -71,9 +88,18 @@ def validate_files(paths: list[Path], report: Report, *, strict: bool = False) -
             report.add(issue_from_error(exc, file=name))
 
 
+def check_one(item: tuple[str, bool]) -> Report:
+    """One file's report, in whichever process checks it (module-level: it must pickle)."""
+    name, strict = item
+    part = Report()
+    validate_files([Path(name)], part, strict=strict)
+    return part
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "schema", None):
         return run_bulk_validate(args, ctx)
     report = Report()
-    validate_files(args.files, report, strict=args.strict)
+    paths = [Path(name) for name in args.files]
+    validate_files(paths, report, strict=args.strict, jobs=args.jobs, scheduler=args.scheduler)
     return ctx.emit_report(report.finish())
