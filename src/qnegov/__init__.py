@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from qnegov._resources import schemas_dir
 from qnegov._version import __version__
 from qnegov.errors import (
     AmbiguousSignature,
@@ -45,6 +44,8 @@ from qnegov.errors import (
 from qnegov.report import Issue, Report, Severity
 
 if TYPE_CHECKING:
+    from qnegov._resources import schemas_dir
+    from qnegov._validate_any import validate
     from qnegov.bulk import CitizenRecord, HouseholdRecord, iter_records, write_records
     from qnegov.codes import (
         AdministrativeUnit,
@@ -126,12 +127,15 @@ __all__ = [
     "schemas_dir",
     "sign",
     "sign_packet",
+    "validate",
     "verify",
     "verify_packet",
     "write_records",
 ]
 
 _LAZY: dict[str, str] = {
+    "schemas_dir": "qnegov._resources",
+    "validate": "qnegov._validate_any",
     "CitizenRecord": "qnegov.bulk",
     "HouseholdRecord": "qnegov.bulk",
     "iter_records": "qnegov.bulk",

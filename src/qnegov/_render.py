@@ -12,8 +12,6 @@ import re
 from collections import defaultdict
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
-from xml.sax.saxutils import escape as _escape
-from xml.sax.saxutils import quoteattr as _quoteattr
 
 from qnegov._i18n import tr
 from qnegov._version import __version__
@@ -32,10 +30,14 @@ def _xml_safe(text: str) -> str:
 
 
 def escape(text: str) -> str:
+    from xml.sax.saxutils import escape as _escape  # imports urllib: not at CLI start-up
+
     return _escape(_xml_safe(text))
 
 
 def quoteattr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr as _quoteattr
+
     return _quoteattr(_xml_safe(text))
 
 
@@ -271,6 +273,10 @@ def make_renderer(fmt: str, out: IO[str], *, quiet: bool = False) -> Renderer:
         return JUnitRenderer(out)
     if fmt == "sarif":
         return SarifRenderer(out)
+    if fmt == "html":
+        from qnegov._html import HtmlRenderer
+
+        return HtmlRenderer(out)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 

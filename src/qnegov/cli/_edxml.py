@@ -10,49 +10,30 @@ import argparse
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qnegov import _xml
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.edxml import (
-    NS,
-    Attachment,
-    Business,
-    DocumentCode,
-    DocumentType,
-    Envelope,
-    MessageHeader,
-    Organization,
-    OtherInfo,
-    Packet,
-    Payload,
-    PromulgationInfo,
-    SignerInfo,
-    StatusPacket,
-    build,
-    manifest_for,
-    new_document,
-    read,
-    validate,
-    write,
-)
-from qnegov.edxml._attachments import safe_file_name
 from qnegov.errors import InputError, QnegovError
 from qnegov.report import Report
+
+if TYPE_CHECKING:  # imported in the commands: building the parser must not load pydantic
+    from qnegov.edxml import Packet
 
 __all__ = ["demo_step", "edxml_report", "is_edxml", "register", "summary"]
 
 
 def is_edxml(path: Path) -> bool:
     """Whether the file's root element is in the edXML namespace (reads only its start)."""
-    for _event, element in _xml.iterparse(path, events=("start",)):
-        return bool(element.tag.startswith("{" + NS + "}"))
-    return False
+    from qnegov._validate_any import kind_of
+
+    return kind_of(path)[0] == "edxml"
 
 
 def edxml_report(path: Path, *, strict: bool) -> Report:
     """The full edXML validation of one file (never raises for bad input)."""
+    from qnegov.edxml import validate
+
     return validate(path, strict=strict)
 
 
@@ -127,6 +108,8 @@ def register(
 
 def summary(packet: Packet) -> dict[str, Any]:
     """What ``inspect`` shows, as JSON-ready data."""
+    from qnegov.edxml import StatusPacket
+
     data: dict[str, Any] = {
         "kind": packet.kind,
         "signature": None
@@ -258,6 +241,8 @@ def _print_summary(ctx: Context, data: dict[str, Any]) -> None:
 
 
 def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.edxml import read
+
     packet = read(args.file)
     data = summary(packet)
     if ctx.fmt == "json":
@@ -300,6 +285,16 @@ def packet_from_description(data: dict[str, Any], attach: list[Path]) -> Packet:
     """A packet from its JSON/YAML description plus files to attach."""
     from pydantic import ValidationError
 
+    from qnegov.edxml import (
+        Attachment,
+        Business,
+        Envelope,
+        MessageHeader,
+        Payload,
+        StatusPacket,
+        manifest_for,
+        new_document,
+    )
     from qnegov.errors import PacketError
 
     try:
@@ -332,6 +327,8 @@ def packet_from_description(data: dict[str, Any], attach: list[Path]) -> Packet:
 
 
 def run_build(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.edxml import write
+
     packet = packet_from_description(_load_description(args.source), args.attach)
     write(packet, args.output)
     ctx.echo(tr("wrote {path}", path=args.output))
@@ -339,6 +336,9 @@ def run_build(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_extract(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.edxml import Envelope, read
+    from qnegov.edxml._attachments import safe_file_name
+
     folder: Path = args.output
     folder.mkdir(parents=True, exist_ok=True)
     packet = read(args.file, attachment_dir=folder)
@@ -372,6 +372,22 @@ _DEMO_PDF = b"%PDF-1.4\n% qnegov demo: Cong van so 12/UBND-VP\n%%EOF\n"
 
 def demo_step(ctx: Context, workdir: Path) -> None:
     """Build a packet with an attachment, validate it strictly, inspect it."""
+    from qnegov.edxml import (
+        Attachment,
+        DocumentCode,
+        DocumentType,
+        MessageHeader,
+        Organization,
+        OtherInfo,
+        Payload,
+        PromulgationInfo,
+        SignerInfo,
+        build,
+        new_document,
+        read,
+        validate,
+    )
+
     ctx.echo(tr("== edXML: build a packet with an attachment, validate it, inspect it =="))
     header = MessageHeader(
         from_=Organization(organ_id="000.00.00.H47", organ_name="UBND tỉnh Quảng Nam"),

@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
 from qnegov.errors import InputError
-from qnegov.exchange import (
-    AckStatus,
-    DocumentExchangeClient,
-    InboxItem,
-    LgspAckStatus,
-    LgspClient,
-    MessageType,
-    TlsConfig,
-)
 from qnegov.exchange._hub_arguments import add_serve_arguments
+
+if TYPE_CHECKING:  # imported in the commands: building the parser must not load httpx
+    from qnegov.exchange import DocumentExchangeClient, InboxItem, LgspClient, TlsConfig
 
 __all__ = ["load_profile", "register", "step_exchange"]
 
@@ -86,6 +79,8 @@ def _secret(data: dict[str, Any], key: str, base: Path) -> str:
 
 def load_profile(path: Path | None) -> Profile:
     """Read the profile file (if any) and apply the environment on top of it."""
+    import tomllib
+
     chosen = path or (
         Path(os.environ["QNEGOV_PROFILE"])
         if os.environ.get("QNEGOV_PROFILE")
@@ -99,6 +94,8 @@ def load_profile(path: Path | None) -> Profile:
             raise InputError(str(exc), file=str(chosen)) from exc
     elif path is not None:
         raise InputError(tr("cannot read file: {reason}", reason="not found"), file=str(path))
+    from qnegov.exchange import TlsConfig
+
     base = chosen.parent
     values: dict[str, str] = {}
     for key in _ENV:
@@ -128,6 +125,8 @@ def load_profile(path: Path | None) -> Profile:
 
 
 def _vdxp(profile: Profile) -> DocumentExchangeClient:
+    from qnegov.exchange import DocumentExchangeClient
+
     return DocumentExchangeClient(
         profile.url,
         profile.need("system_id"),
@@ -138,6 +137,8 @@ def _vdxp(profile: Profile) -> DocumentExchangeClient:
 
 
 def _lgsp(profile: Profile) -> LgspClient:
+    from qnegov.exchange import LgspClient
+
     return LgspClient(
         profile.url,
         profile.need("consumer_key"),
@@ -148,6 +149,8 @@ def _lgsp(profile: Profile) -> LgspClient:
 
 
 def run_send(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.exchange import MessageType
+
     profile = load_profile(args.profile)
     kind = MessageType.STATUS if args.status else MessageType.EDOC
     results = []
@@ -171,6 +174,8 @@ def run_send(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _inbox(profile: Profile, status: bool) -> list[InboxItem]:
+    from qnegov.exchange import MessageType
+
     if profile.api == "lgsp":
         with _lgsp(profile) as lgsp:
             wanted = "status" if status else "edoc"
@@ -207,6 +212,8 @@ def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_ack(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.exchange import AckStatus, LgspAckStatus
+
     profile = load_profile(args.profile)
     status = args.status.strip()
     if profile.api == "lgsp":
@@ -304,6 +311,7 @@ def step_exchange(ctx: Context, workdir: Path) -> None:
         ctx.echo(tr("skipped: the hub needs the 'hub' extra (pip install 'qnegov[hub]')"))
         return
     from qnegov import edxml
+    from qnegov.exchange import AckStatus, DocumentExchangeClient, MessageType
     from qnegov.exchange._sample import sample_document
     from qnegov.signing import KeySigner, TrustStore, make_test_pki, sign_packet, verify_packet
 

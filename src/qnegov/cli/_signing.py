@@ -10,28 +10,15 @@ import argparse
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
 from qnegov.errors import InputError, QnegovError, SignatureError, UnsafeXMLError
 from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
-from qnegov.signing import (
-    KeySigner,
-    SignatureExplanation,
-    TrustStore,
-    VerifiedDocument,
-    explain,
-    make_test_pki,
-    policy_by_name,
-    sign,
-    sign_packet,
-    signature_status,
-    verify,
-    verify_packet,
-)
-from qnegov.signing._packet import is_packet
-from qnegov.signing._verify import parse_large
+
+if TYPE_CHECKING:  # imported in the commands: building the parser must not load signxml
+    from qnegov.signing import KeySigner, SignatureExplanation, TrustStore, VerifiedDocument
 
 __all__ = ["packet_signature_issues", "register", "step_signatures"]
 
@@ -190,6 +177,8 @@ def _password(var: str) -> str | None:
 
 def load_signer(args: argparse.Namespace) -> KeySigner:
     """The signer the options describe; exactly one of --pkcs12 or --key with --cert."""
+    from qnegov.signing import KeySigner
+
     password = _password(args.password_env)
     if args.pkcs12 is not None:
         if args.key is not None or args.cert is not None:
@@ -201,6 +190,10 @@ def load_signer(args: argparse.Namespace) -> KeySigner:
 
 
 def run_sign(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.signing import policy_by_name, sign, sign_packet
+    from qnegov.signing._packet import is_packet
+    from qnegov.signing._verify import parse_large
+
     signer = load_signer(args)
     policy = policy_by_name(args.policy)
     tree = parse_large(args.file)
@@ -225,6 +218,10 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> VerifiedDocument:
+    from qnegov.signing import policy_by_name, verify, verify_packet
+    from qnegov.signing._packet import is_packet
+    from qnegov.signing._verify import parse_large
+
     tree = parse_large(path)
     policy = policy_by_name(args.policy)
     check = verify_packet if is_packet(tree.getroot()) else verify
@@ -232,6 +229,8 @@ def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> Veri
 
 
 def run_verify(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.signing import TrustStore
+
     trust = TrustStore.from_paths(*args.trust, intermediates=args.intermediates)
     report = Report()
     for path in args.files:
@@ -277,6 +276,8 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _explain_file(path: Path) -> SignatureExplanation | QnegovError:
+    from qnegov.signing import explain
+
     try:
         return explain(path)
     except QnegovError as exc:
@@ -383,6 +384,8 @@ def explanation_lines(name: str, found: SignatureExplanation | QnegovError) -> l
 
 
 def run_keys_new(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.signing import make_test_pki
+
     pki = make_test_pki(args.out, key_type="ec" if args.ec else "rsa")
     ctx.warn(tr("TEST KEYS, NOT FOR PRODUCTION: unencrypted keys, PKCS#12 password 'test'"))
     for label, path in (
@@ -404,6 +407,10 @@ def packet_signature_issues(path: Path) -> list[Issue]:
     note instead. Never raises: reading
     errors are the edXML validation's to report.
     """
+    from qnegov.signing import signature_status
+    from qnegov.signing._packet import is_packet
+    from qnegov.signing._verify import parse_large
+
     name = str(path)
     try:
         if path.stat().st_size > _STATUS_MAX_BYTES:
@@ -457,6 +464,8 @@ _DEMO_PACKET: Final = """<?xml version="1.0" encoding="UTF-8"?>
 
 def step_signatures(ctx: Context, workdir: Path) -> None:
     """Make test keys, sign a packet, verify it, then change one byte: refused, and why."""
+    from qnegov.signing import KeySigner, TrustStore, make_test_pki, sign_packet, verify_packet
+
     ctx.echo(tr("== Signatures: sign a packet, verify it, tamper with one byte =="))
     pki = make_test_pki(workdir / "test-keys")
     signer = KeySigner.from_pem(pki.signer_key, pki.signer_cert)
