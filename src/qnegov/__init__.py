@@ -4,9 +4,10 @@ The public surface is what ``__all__`` lists; everything in a module whose name 
 underscore is private and may change without notice. edXML packets live in :mod:`qnegov.edxml`
 (imported on demand: it brings pydantic models that ``import qnegov`` should not pay for).
 
-The names re-exported from ``codes``, ``bulk``, ``exchange`` and ``signing`` are resolved on first
-use (PEP 562): ``import qnegov`` stays cheap (no httpx, signxml or cryptography), which matters
-for the bulk validator's worker processes, whose memory is mostly what they imported.
+The names re-exported from ``report``, ``codes``, ``bulk``, ``exchange`` and ``signing`` (and
+:func:`validate`) are resolved on first use (PEP 562): ``import qnegov`` stays cheap (no httpx,
+signxml or cryptography), which matters for the bulk validator's worker processes, whose memory
+is mostly what they imported, and for ``qnegov --version``, which imports nothing else.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from qnegov.errors import (
     XMLSyntaxError,
     ZipBombError,
 )
-from qnegov.report import Issue, Report, Severity
 
 if TYPE_CHECKING:
     from qnegov._resources import schemas_dir
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         DocumentExchangeClient,
         LgspClient,
     )
+    from qnegov.report import Issue, Report, Severity
     from qnegov.signing import (
         KeySigner,
         SignaturePolicy,
@@ -134,6 +135,9 @@ __all__ = [
 ]
 
 _LAZY: dict[str, str] = {
+    "Issue": "qnegov.report",
+    "Report": "qnegov.report",
+    "Severity": "qnegov.report",
     "schemas_dir": "qnegov._resources",
     "validate": "qnegov._validate_any",
     "CitizenRecord": "qnegov.bulk",

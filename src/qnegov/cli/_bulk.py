@@ -159,13 +159,13 @@ def add_validate_options(parser: argparse.ArgumentParser) -> None:
 
 
 def step_bulk(ctx: Context, workdir: Path) -> None:
-    """Generate a 5 000-record citizen register with seeded errors, validate it, summarise."""
+    """Generate a 2 000-record citizen register with seeded errors, validate it, summarise."""
     from qnegov.bulk import validate_file
     from qnegov.bulk._generate import generate
 
-    ctx.echo(tr("== Bulk: 5 000 citizen records with seeded errors, validated in one stream =="))
+    ctx.echo(tr("== Bulk: 2 000 citizen records with seeded errors, validated in one stream =="))
     path = workdir / "citizens.xml"
-    seeded = generate(path, schema="citizen", records=5_000, error_rate=0.01, seed=2025)
+    seeded = generate(path, schema="citizen", records=2_000, error_rate=0.02, seed=2025)
     found: list[tuple[int, int | None, str]] = []
     report = validate_file(
         str(path),

@@ -61,6 +61,11 @@ def register(
         "--out", type=Path, required=True, metavar="DIR", help=tr("folder to write into")
     )
     new.add_argument("--ec", action="store_true", help=tr("ECDSA P-256 keys instead of RSA-2048"))
+    new.add_argument(
+        "--force",
+        action="store_true",
+        help=tr("replace keys already in DIR (signatures made with them stop verifying)"),
+    )
     new.set_defaults(handler=run_keys_new)
 
 
@@ -383,9 +388,25 @@ def explanation_lines(name: str, found: SignatureExplanation | QnegovError) -> l
     return lines
 
 
+_PKI_FILES: Final = ("ca.pem", "signer.key", "signer.pem", "signer.p12")
+
+
 def run_keys_new(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.signing import make_test_pki
 
+    existing = [n for n in _PKI_FILES if (args.out / n).exists()]
+    if existing and not args.force:
+        ctx.err.write(
+            "qnegov keys new: "
+            + tr(
+                "error: {folder} already holds test keys ({files}); replacing them would make "
+                "every signature made with them fail: choose another --out, or add --force",
+                folder=args.out,
+                files=", ".join(existing),
+            )
+            + "\n"
+        )
+        return 2
     pki = make_test_pki(args.out, key_type="ec" if args.ec else "rsa")
     ctx.warn(tr("TEST KEYS, NOT FOR PRODUCTION: unencrypted keys, PKCS#12 password 'test'"))
     for label, path in (
