@@ -110,6 +110,7 @@ def test_demo_runs_offline() -> None:
     done = _run("demo")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Demo finished" in done.stdout
+    assert done.stdout.count("proves: ") == 6  # each step says what it showed
 
 
 def test_progress_draws_only_when_enabled() -> None:

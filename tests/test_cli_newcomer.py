@@ -30,7 +30,9 @@ def test_keys_new_refuses_to_replace_a_ca_unless_forced(
 def test_messages_show_no_python_reprs(capsys: pytest.CaptureFixture[str]) -> None:
     packet = CORPUS / "edxml" / "document-id-mismatch.edxml"
     main(["validate", "--format", "json", str(packet)])
-    messages = [json.loads(line).get("message", "") for line in capsys.readouterr().out.splitlines()]
+    messages = [
+        json.loads(line).get("message", "") for line in capsys.readouterr().out.splitlines()
+    ]
     assert any("DocumentId '000.00.00.H47" in m for m in messages)
     assert not any("DocumentId(" in m for m in messages)
 
@@ -66,9 +68,3 @@ def test_registers_are_recognised_without_schema(tmp_path: Path) -> None:
     assert report.error_count == len(seeded) > 0
     assert qnegov.validate([CORPUS / "edxml" / "clean.edxml"], strict=True).valid
     assert qnegov.validate([CORPUS / "hostile" / "xxe_local_file.xml"]).exit_code == 3
-
-
-def test_demo_says_what_each_step_proves(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert out.count("proves: ") == 6

@@ -137,7 +137,9 @@ def test_check_missing_file_and_unknown_column(
     assert "values checked" not in capsys.readouterr().out
     args = ["codes", "check", str(path), "--column", "2", "--kind", "citizen"]
     assert main([*args, "--birth-date-column", "7"]) == 2
-    assert main(["codes", "check", str(path), "--no-header", "--column", "mst", "--kind", "tax"]) == 2
+    assert (
+        main(["codes", "check", str(path), "--no-header", "--column", "mst", "--kind", "tax"]) == 2
+    )
     assert main(["codes", "check", str(path), "--no-header", "--column", "3", "--kind", "tax"]) == 2
     assert main(["codes", "check", str(path), "--no-header", "--column", "2", "--kind", "tax"]) == 1
     capsys.readouterr()

@@ -217,9 +217,7 @@ def _column_index(header: list[str] | None, column: str, width: int | None) -> i
     if header is not None and column in header:
         return header.index(column)
     if header is None:
-        raise _NoColumn(
-            tr("column {column} must be a number with --no-header", column=column)
-        )
+        raise _NoColumn(tr("column {column} must be a number with --no-header", column=column))
     raise _NoColumn(
         tr(
             "no column {column} in the CSV header; the columns are: {names}",

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.errors import InputError, QnegovError
-from qnegov.report import Report
+from qnegov.errors import DescriptionError, NonConformingPacket, QnegovError
+from qnegov.report import Issue, Report
 
 if TYPE_CHECKING:  # imported in the commands: building the parser must not load pydantic
     from qnegov.edxml import Packet
@@ -64,7 +64,6 @@ def register(
     builder.add_argument(
         "--from",
         dest="source",
-        required=True,
         type=Path,
         metavar="FILE",
         help=tr("packet description (.json, .yaml or .yml)"),
@@ -80,10 +79,27 @@ def register(
     builder.add_argument(
         "-o",
         "--output",
-        required=True,
         type=Path,
         metavar="FILE",
         help=tr("where to write the packet"),
+    )
+    builder.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help=tr("write the packet even when it fails validation"),
+    )
+    builder.add_argument(
+        "--example",
+        choices=("document", "status", "revocation", "replacement", "update"),
+        help=tr("print a complete, commented description to start from"),
+    )
+    builder.add_argument(
+        "--yaml", action="store_true", help=tr("with --example: YAML instead of JSON")
+    )
+    builder.add_argument(
+        "--json-schema",
+        action="store_true",
+        help=tr("print the JSON Schema of a description (for editors)"),
     )
     builder.set_defaults(handler=run_build)
 
@@ -252,87 +268,56 @@ def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _load_description(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            tr("cannot read file: {reason}", reason=exc.strerror or exc), file=path
-        ) from exc
-    if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:
-            raise InputError(
-                tr(
-                    "reading YAML needs PyYAML: pip install 'qnegov[yaml]' "
-                    "(or give the description as JSON)"
-                ),
-                file=path,
-            ) from None
-        loaded = yaml.safe_load(text)
-    else:
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(tr("not valid JSON: {detail}", detail=exc), file=path) from None
-    if not isinstance(loaded, dict):
-        raise InputError(tr("the description must be a mapping of field names"), file=path)
-    return loaded
-
-
-def packet_from_description(data: dict[str, Any], attach: list[Path]) -> Packet:
-    """A packet from its JSON/YAML description plus files to attach."""
-    from pydantic import ValidationError
-
-    from qnegov.edxml import (
-        Attachment,
-        Business,
-        Envelope,
-        MessageHeader,
-        Payload,
-        StatusPacket,
-        manifest_for,
-        new_document,
-    )
-    from qnegov.errors import PacketError
-
-    try:
-        if data.get("kind") == "status":
-            return StatusPacket.model_validate(data)
-        body = dict(data)
-        files = tuple(
-            Attachment(content_id=str(n + 1), name=path.name, payload=Payload.from_file(path))
-            for n, path in enumerate(attach)
-        )
-        for path in attach:
-            if not path.is_file():
-                raise InputError(tr("cannot read file: {reason}", reason="not a file"), file=path)
-        header = MessageHeader.model_validate(body.pop("header"))
-        envelope = new_document(header, files)
-        if "business" in body:
-            envelope = envelope.model_copy(
-                update={"business": Business.model_validate(body.pop("business"))}
-            )
-        body.pop("kind", None)
-        if body:
-            merged = envelope.model_dump(exclude={"attachments", "manifest", "issues"})
-            merged.update(body)
-            envelope = Envelope.model_validate(
-                {**merged, "attachments": files, "manifest": manifest_for(files)}
-            )
-        return envelope
-    except (ValidationError, KeyError) as exc:
-        raise PacketError(tr("the packet description is not valid: {detail}", detail=exc)) from None
-
-
 def run_build(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.edxml import write
+    from qnegov.edxml._description import (
+        Problem,
+        description_schema,
+        example_text,
+        packet_from_description,
+        read_description,
+    )
 
-    packet = packet_from_description(_load_description(args.source), args.attach)
+    if args.json_schema:
+        ctx.out.write(json.dumps(description_schema(), ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if args.example is not None:
+        if args.yaml:
+            try:
+                import yaml  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+            except ImportError:
+                return _build_usage(ctx, tr("YAML needs PyYAML: pip install 'qnegov[yaml]'"))
+        ctx.out.write(example_text(args.example, yaml_form=args.yaml))
+        return 0
+    if args.source is None or args.output is None:
+        return _build_usage(ctx, tr("give --from FILE and -o FILE (or --example KIND)"))
+    try:
+        packet = packet_from_description(
+            read_description(args.source),
+            args.attach,
+            allow_invalid=args.allow_invalid,
+            file=args.source,
+        )
+    except DescriptionError as exc:
+        ctx.err.write(tr("{file}: the packet description is not valid:", file=args.source) + "\n")
+        for problem in exc.problems:
+            if isinstance(problem, Problem):
+                ctx.err.write(f"  {problem.path}: {problem.message}\n")
+        return exc.exit_code
+    except NonConformingPacket as exc:
+        ctx.err.write(tr("qnegov: error: {error}", error=exc.message) + "\n")
+        report = Report(files=[str(args.source)])
+        report.extend(i for i in exc.issues if isinstance(i, Issue))
+        ctx.emit_report(report.finish())
+        return exc.exit_code
     write(packet, args.output)
     ctx.echo(tr("wrote {path}", path=args.output))
     return 0
+
+
+def _build_usage(ctx: Context, message: str) -> int:
+    ctx.err.write("qnegov build: " + tr("error: {message}", message=message) + "\n")
+    return 2
 
 
 def run_extract(args: argparse.Namespace, ctx: Context) -> int:
