@@ -19,7 +19,7 @@ from qnegov.report import Issue, Report, Severity, registered_issue_codes
 
 __all__ = ["FORMATS", "Renderer", "make_renderer", "render"]
 
-FORMATS: Final = ("text", "json", "junit", "sarif")
+FORMATS: Final = ("text", "json", "junit", "sarif", "html")
 _TOOL_URI: Final = "https://pypi.org/project/qnegov/"
 _NOT_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
