@@ -60,6 +60,7 @@ def test_help_imports_only_the_cli_frame() -> None:
         "qnegov.report",
         "qnegov.exchange",  # its lazy __init__, for hub serve's options
         "qnegov.exchange._hub_arguments",
+        "qnegov.exchange._profile",
         "qnegov.cli",
         "qnegov.cli._main",
         "qnegov.cli._context",

@@ -18,9 +18,9 @@ from qnegov.errors import DescriptionError, NonConformingPacket, QnegovError
 from qnegov.report import Issue, Report
 
 if TYPE_CHECKING:  # imported in the commands: building the parser must not load pydantic
-    from qnegov.edxml import Packet
+    pass
 
-__all__ = ["demo_step", "edxml_report", "is_edxml", "register", "summary"]
+__all__ = ["demo_step", "edxml_report", "is_edxml", "register"]
 
 
 def is_edxml(path: Path) -> bool:
@@ -122,74 +122,6 @@ def register(
     extract.set_defaults(handler=run_extract)
 
 
-def summary(packet: Packet) -> dict[str, Any]:
-    """What ``inspect`` shows, as JSON-ready data."""
-    from qnegov.edxml import StatusPacket
-
-    data: dict[str, Any] = {
-        "kind": packet.kind,
-        "signature": None
-        if packet.signature is None
-        else {
-            "namespaced": packet.signature.namespaced,
-            "method": packet.signature.signature_method,
-            "subject": packet.signature.x509_subject,
-        },
-        "issues": [i.to_dict() for i in packet.issues],
-    }
-    if isinstance(packet, StatusPacket):
-        data.update(
-            {
-                "from": str(packet.from_.organ_id),
-                "from_name": packet.from_.organ_name,
-                "status": str(packet.status_code),
-                "description": packet.description,
-                "timestamp": packet.timestamp.isoformat(sep=" "),
-                "about": _text(packet.response_for.document_id),
-            }
-        )
-        return data
-    header = packet.header
-    data.update(
-        {
-            "from": str(header.from_.organ_id),
-            "from_name": header.from_.organ_name,
-            "to": [str(t.organ_id) for t in header.to],
-            "code": str(header.code),
-            "document_id": str(header.document_id),
-            "subject": header.subject,
-            "promulgation_date": _iso(header.promulgation_info.promulgation_date),
-            "due_date": _iso(header.due_date),
-            "business": None
-            if packet.business is None
-            else {
-                "type": int(packet.business.doc_type),
-                "name": packet.business.doc_type.name.lower(),
-                "document_id": _text(packet.business.document_id),
-            },
-            "attachments": [
-                {
-                    "content_id": a.content_id,
-                    "name": a.name,
-                    "size": a.payload.size,
-                    "zipped": a.zipped,
-                    "content_type": a.content_type,
-                }
-                for a in packet.attachments
-            ],
-        }
-    )
-    return data
-
-
-def _text(value: object | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _print_summary(ctx: Context, data: dict[str, Any]) -> None:
     echo = ctx.out.write
     echo(tr("kind:        {kind}", kind=data["kind"]) + "\n")
@@ -257,10 +189,10 @@ def _print_summary(ctx: Context, data: dict[str, Any]) -> None:
 
 
 def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
-    from qnegov.edxml import read
+    from qnegov.edxml import packet_summary, read
 
     packet = read(args.file)
-    data = summary(packet)
+    data = packet_summary(packet)
     if ctx.fmt == "json":
         ctx.emit_json(data)
     else:
@@ -369,6 +301,7 @@ def demo_step(ctx: Context, workdir: Path) -> None:
         SignerInfo,
         build,
         new_document,
+        packet_summary,
         read,
         validate,
     )
@@ -399,6 +332,6 @@ def demo_step(ctx: Context, workdir: Path) -> None:
         raise QnegovError(tr("the demo packet did not validate"))
     packet = read(path)
     if ctx.fmt == "json":
-        ctx.emit_json(summary(packet))
+        ctx.emit_json(packet_summary(packet))
     elif not ctx.quiet:
-        _print_summary(ctx, summary(packet))
+        _print_summary(ctx, packet_summary(packet))

@@ -56,6 +56,7 @@ from qnegov.edxml._models import (
 )
 from qnegov.edxml._payload import Payload
 from qnegov.edxml._reader import read
+from qnegov.edxml._summary import packet_summary
 from qnegov.edxml._tree import NS
 from qnegov.edxml._validate import validate
 
@@ -101,6 +102,7 @@ __all__ = [
     "manifest_for",
     "new_document",
     "packet_from_description",
+    "packet_summary",
     "processing",
     "read",
     "rejected",

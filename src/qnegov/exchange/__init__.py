@@ -32,10 +32,12 @@ if TYPE_CHECKING:
         Token,
     )
     from qnegov.exchange._packet import RoutingInfo, routing_info
+    from qnegov.exchange._profile import DEFAULT_PROFILE, Profile, load_profile
     from qnegov.exchange._signing import hash_file
     from qnegov.exchange._vdxp import AsyncDocumentExchangeClient, DocumentExchangeClient, VdxpAuth
 
 __all__ = [
+    "DEFAULT_PROFILE",
     "DEFAULT_TIMEOUT",
     "AckStatus",
     "Agency",
@@ -49,6 +51,7 @@ __all__ = [
     "LgspClient",
     "LgspTokenAuth",
     "MessageType",
+    "Profile",
     "RetryPolicy",
     "RoutingInfo",
     "SentItem",
@@ -57,10 +60,14 @@ __all__ = [
     "Token",
     "VdxpAuth",
     "hash_file",
+    "load_profile",
     "routing_info",
 ]
 
 _LAZY: dict[str, str] = {
+    "DEFAULT_PROFILE": "qnegov.exchange._profile",
+    "Profile": "qnegov.exchange._profile",
+    "load_profile": "qnegov.exchange._profile",
     "DEFAULT_TIMEOUT": "qnegov.exchange._core",
     "AuditHook": "qnegov.exchange._core",
     "AuditRecord": "qnegov.exchange._core",
