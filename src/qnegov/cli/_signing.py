@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.errors import InputError, QnegovError, SignatureError, UnsafeXMLError
+from qnegov.errors import InputError, QnegovError, SignatureError
 from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
 
 if TYPE_CHECKING:  # imported in the commands: building the parser must not load signxml
@@ -23,12 +23,6 @@ if TYPE_CHECKING:  # imported in the commands: building the parser must not load
 __all__ = ["packet_signature_issues", "register", "step_signatures"]
 
 _VIETNAM: Final = timezone(timedelta(hours=7), "ICT")
-_STATUS_MAX_BYTES: Final = 64 << 20
-SIGNATURE_NOT_CHECKED: Final = issue_code(
-    "signature_not_checked",
-    "validate did not check the packet's signature (too large for the in-memory check).",
-    area="signing",
-)
 SIGNATURE_VALID: Final = issue_code(
     "signature_valid",
     "The signature verified: intact content, trusted and valid certificate, allowed algorithms.",
@@ -420,45 +414,10 @@ def run_keys_new(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def packet_signature_issues(path: Path) -> list[Issue]:
-    """For ``qnegov validate``: the signature status of an edXML packet (nothing for others).
+    """The signature status ``qnegov validate`` reports for a packet (see the library's)."""
+    from qnegov._validate_any import signature_issues
 
-    A signature that does not check is a warning here: validation has no trust store and so
-    cannot give the verdict; ``qnegov verify --trust`` does. The check needs the packet as a
-    tree (large attachments included): packets over 64 MB get a ``signature_not_checked``
-    note instead. Never raises: reading
-    errors are the edXML validation's to report.
-    """
-    from qnegov.signing import signature_status
-    from qnegov.signing._packet import is_packet
-    from qnegov.signing._verify import parse_large
-
-    name = str(path)
-    try:
-        if path.stat().st_size > _STATUS_MAX_BYTES:
-            return [
-                _not_checked(
-                    name, tr("the packet is larger than {limit} MB", limit=_STATUS_MAX_BYTES >> 20)
-                )
-            ]
-        tree = parse_large(path)
-    except UnsafeXMLError as exc:
-        return [_not_checked(name, exc.message)]
-    except (QnegovError, OSError):
-        return []
-    if not is_packet(tree.getroot()):
-        return []
-    issues = signature_status(tree, file=name, broken=Severity.WARNING)
-    # the edXML validation already reports the namespace-less Signature (edxml_signature_namespace)
-    return [i for i in issues if i.code != "signature_legacy_namespace"]
-
-
-def _not_checked(name: str, reason: str) -> Issue:
-    return Issue(
-        SIGNATURE_NOT_CHECKED,
-        Severity.INFO,
-        tr("signature not checked: {reason}; use qnegov verify", reason=reason),
-        file=name,
-    )
+    return signature_issues(path)
 
 
 _DEMO_PACKET: Final = """<?xml version="1.0" encoding="UTF-8"?>
