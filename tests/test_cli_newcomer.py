@@ -68,3 +68,34 @@ def test_registers_are_recognised_without_schema(tmp_path: Path) -> None:
     assert report.error_count == len(seeded) > 0
     assert qnegov.validate([CORPUS / "edxml" / "clean.edxml"], strict=True).valid
     assert qnegov.validate([CORPUS / "hostile" / "xxe_local_file.xml"]).exit_code == 3
+
+
+def test_long_commands_show_progress_on_a_terminal(tmp_path: Path) -> None:
+    import argparse
+    import io
+
+    from qnegov.cli._bulk import run_generate
+    from qnegov.cli._context import Context
+
+    err = io.StringIO()
+    ctx = Context(out=io.StringIO(), err=err, tty=True)
+    args = argparse.Namespace(
+        output=tmp_path / "r.xml",
+        schema="citizen",
+        records=2000,
+        error_rate=0.0,
+        seed=1,
+        kinds=None,
+    )
+    assert run_generate(args, ctx) == 0
+    assert "records" in err.getvalue() and "ETA" in err.getvalue()
+    quiet = io.StringIO()
+    ctx = Context(out=io.StringIO(), err=quiet, tty=False)
+    assert run_generate(args, ctx) == 0
+    assert quiet.getvalue() == ""  # not a terminal: nothing drawn
+
+    drawn = io.StringIO()
+    files = Context(err=drawn, tty=True).progress(3, unit="files")
+    files.update(1)
+    files.close()
+    assert "1 of 3 files" in drawn.getvalue()

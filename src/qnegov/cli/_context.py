@@ -18,7 +18,8 @@ __all__ = ["Context", "Progress"]
 class Progress:
     """A one-line progress display on stderr (MB, MB/s, ETA); silent when not on a terminal.
 
-    ``unit="records"`` counts records instead of bytes (``bulk generate``).
+    ``unit="records"`` counts records instead of bytes (``bulk generate``), ``unit="files"``
+    files of a many-file command.
     """
 
     def __init__(
@@ -46,6 +47,9 @@ class Progress:
             scale, done, per = 1.0, tr("{n:,} records", n=self._done), "/s"
             rate = self._done / elapsed
             line = f"{done}  {rate:,.0f}{per}"
+        elif self._unit == "files":
+            scale, rate = 1.0, self._done / elapsed
+            line = tr("{n:,} of {total:,} files", n=self._done, total=self._total or 0)
         else:
             scale = 1e6
             rate = self._done / elapsed / scale

@@ -8,7 +8,7 @@ Each file is opened through the safe parser only; a file that cannot be read saf
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from qnegov._i18n import tr
@@ -73,6 +73,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     renderer.start()
     held: list[Issue] = []
     shown: list[Progress] = []
+    counter = ctx.progress(len(files), unit="files")
 
     def progress(_name: str, total: int | None) -> Callable[[int], None]:
         for old in shown:
@@ -80,9 +81,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         shown[:] = [ctx.progress(total)]
         return shown[0].update
 
+    def counted(paths: list[Path]) -> Iterator[Path]:
+        """The paths, counting each one done on the display (many small files take long too)."""
+        for n, path in enumerate(paths):
+            if n:
+                counter.update(1)
+            yield path
+
     try:
         report = validate(
-            args.files,
+            counted(args.files) if len(files) > 1 else args.files,
             strict=args.strict,
             schema=args.schema,
             record=args.record,
@@ -97,6 +105,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     finally:
         for old in shown:
             old.close()
+        counter.close()
     for issue in sorted(held, key=sort_key(files)):
         renderer.issue(issue)
     renderer.finish(report)
