@@ -199,3 +199,8 @@ def test_missing_jinja2_is_said_plainly(
     assert code != 0
     err = capsys.readouterr().err
     assert "pip install 'qnegov[html]'" in err and "Traceback" not in err
+
+
+def test_demo_refuses_html(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--format", "html"]) == 2
+    assert "not html" in capsys.readouterr().err

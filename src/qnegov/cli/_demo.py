@@ -96,6 +96,13 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if ctx.fmt == "html":  # one page per report would be several documents on one stream
+        ctx.err.write(
+            "qnegov demo: "
+            + tr("error: {message}", message=tr("the demo writes text or json, not html"))
+            + "\n"
+        )
+        return 2
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
         return _run_steps(ctx, args.keep)
