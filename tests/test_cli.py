@@ -67,7 +67,7 @@ def test_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         main(["validate"])
     assert usage.value.code == 2
     with pytest.raises(SystemExit) as unknown:
-        main(["--format", "html", "validate", str(GOOD)])
+        main(["--format", "pdf", "validate", str(GOOD)])
     assert unknown.value.code == 2
     assert main([]) == 2
     capsys.readouterr()
