@@ -157,3 +157,14 @@ def test_a_command_builds_only_its_own_parser() -> None:
     code, modules = _modules("--format", "json", "codes", "explain", "0301442379")
     assert code == 0
     assert "qnegov.cli._signing" not in modules and "qnegov.cli._exchange" not in modules
+
+
+def test_forbidden_xml_characters_are_the_complement_of_the_allowed_ones() -> None:
+    import re
+
+    from qnegov._render import _NOT_XML_CHAR
+
+    allowed = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    for cp in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
+        char = chr(cp)
+        assert bool(_NOT_XML_CHAR.match(char)) != bool(allowed.match(char)), hex(cp)
