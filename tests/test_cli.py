@@ -67,7 +67,7 @@ def test_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         main(["validate"])
     assert usage.value.code == 2
     with pytest.raises(SystemExit) as unknown:
-        main(["--format", "html", "validate", str(GOOD)])
+        main(["--format", "pdf", "validate", str(GOOD)])
     assert unknown.value.code == 2
     assert main([]) == 2
     capsys.readouterr()
@@ -110,6 +110,7 @@ def test_demo_runs_offline() -> None:
     done = _run("demo")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Demo finished" in done.stdout
+    assert done.stdout.count("proves: ") == 6  # each step says what it showed
 
 
 def test_progress_draws_only_when_enabled() -> None:

@@ -145,4 +145,4 @@ def test_unknown_format_is_refused() -> None:
     import io
 
     with pytest.raises(ValueError):
-        make_renderer("html", io.StringIO())
+        make_renderer("pdf", io.StringIO())

@@ -4,9 +4,10 @@ The public surface is what ``__all__`` lists; everything in a module whose name 
 underscore is private and may change without notice. edXML packets live in :mod:`qnegov.edxml`
 (imported on demand: it brings pydantic models that ``import qnegov`` should not pay for).
 
-The names re-exported from ``codes``, ``bulk``, ``exchange`` and ``signing`` are resolved on first
-use (PEP 562): ``import qnegov`` stays cheap (no httpx, signxml or cryptography), which matters
-for the bulk validator's worker processes, whose memory is mostly what they imported.
+The names re-exported from ``report``, ``codes``, ``bulk``, ``exchange`` and ``signing`` (and
+:func:`validate`) are resolved on first use (PEP 562): ``import qnegov`` stays cheap (no httpx,
+signxml or cryptography), which matters for the bulk validator's worker processes, whose memory
+is mostly what they imported, and for ``qnegov --version``, which imports nothing else.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from qnegov._resources import schemas_dir
 from qnegov._version import __version__
 from qnegov.errors import (
     AmbiguousSignature,
@@ -22,6 +22,7 @@ from qnegov.errors import (
     AuthError,
     BadResponse,
     CertificateExpired,
+    DescriptionError,
     ExchangeError,
     InputError,
     InvalidCode,
@@ -42,9 +43,10 @@ from qnegov.errors import (
     XMLSyntaxError,
     ZipBombError,
 )
-from qnegov.report import Issue, Report, Severity
 
 if TYPE_CHECKING:
+    from qnegov._resources import schemas_dir
+    from qnegov._validate_any import validate
     from qnegov.bulk import CitizenRecord, HouseholdRecord, iter_records, write_records
     from qnegov.codes import (
         AdministrativeUnit,
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
         DocumentExchangeClient,
         LgspClient,
     )
+    from qnegov.report import Issue, Report, Severity
     from qnegov.signing import (
         KeySigner,
         SignaturePolicy,
@@ -86,6 +89,7 @@ __all__ = [
     "CertificateExpired",
     "CitizenId",
     "CitizenRecord",
+    "DescriptionError",
     "DocumentCode",
     "DocumentExchangeClient",
     "DocumentId",
@@ -126,12 +130,18 @@ __all__ = [
     "schemas_dir",
     "sign",
     "sign_packet",
+    "validate",
     "verify",
     "verify_packet",
     "write_records",
 ]
 
 _LAZY: dict[str, str] = {
+    "Issue": "qnegov.report",
+    "Report": "qnegov.report",
+    "Severity": "qnegov.report",
+    "schemas_dir": "qnegov._resources",
+    "validate": "qnegov._validate_any",
     "CitizenRecord": "qnegov.bulk",
     "HouseholdRecord": "qnegov.bulk",
     "iter_records": "qnegov.bulk",

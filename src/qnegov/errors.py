@@ -16,6 +16,7 @@ they are collected as :class:`qnegov.report.Issue` objects in a :class:`qnegov.r
     ├── InvalidCode                          invalid_code          (ValueError)
     ├── PacketError                          invalid_packet        (ValueError)
     │   ├── NonConformingPacket              packet_nonconforming
+    │   ├── DescriptionError                 invalid_description
     │   └── AttachmentError                  invalid_attachment
     │       └── ZipBombError                 zip_bomb
     ├── SignatureError                       signature_error       (ValueError)
@@ -47,6 +48,7 @@ __all__ = [
     "AuthError",
     "BadResponse",
     "CertificateExpired",
+    "DescriptionError",
     "ExchangeError",
     "InputError",
     "InvalidCode",
@@ -195,6 +197,19 @@ class NonConformingPacket(PacketError):
 
     def __init__(self, message: str, *, issues: tuple[object, ...] = (), **where: Any) -> None:
         self.issues = issues
+        super().__init__(message, **where)
+
+
+class DescriptionError(PacketError):
+    """A packet description (``qnegov build --from``) that describes no packet.
+
+    ``problems`` lists every fault at once, each with its JSON path and a plain message.
+    """
+
+    code = "invalid_description"
+
+    def __init__(self, message: str, *, problems: tuple[object, ...] = (), **where: Any) -> None:
+        self.problems = problems
         super().__init__(message, **where)
 
 

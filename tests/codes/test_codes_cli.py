@@ -126,8 +126,45 @@ def test_check_missing_file_and_unknown_column(
 ) -> None:
     assert main(["codes", "check", str(tmp_path / "no.csv"), "--column", "1", "--kind", "tax"]) == 3
     path = _csv(tmp_path)
-    assert main(["codes", "check", str(path), "--column", "nope", "--kind", "tax"]) == 3
     capsys.readouterr()
+    # a column the file does not have is a usage error (2), said with the columns it has
+    assert main(["codes", "check", str(path), "--column", "nope", "--kind", "tax"]) == 2
+    err = capsys.readouterr().err
+    assert "no column nope" in err and "ten, mst" in err
+    assert main(["codes", "check", str(path), "--column", "9", "--kind", "tax"]) == 2
+    err = capsys.readouterr().err
+    assert "column 9 is beyond the last column (2)" in err
+    assert "values checked" not in capsys.readouterr().out
+    args = ["codes", "check", str(path), "--column", "2", "--kind", "citizen"]
+    assert main([*args, "--birth-date-column", "7"]) == 2
+    assert (
+        main(["codes", "check", str(path), "--no-header", "--column", "mst", "--kind", "tax"]) == 2
+    )
+    assert main(["codes", "check", str(path), "--no-header", "--column", "3", "--kind", "tax"]) == 2
+    assert main(["codes", "check", str(path), "--no-header", "--column", "2", "--kind", "tax"]) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_explain_of_nothing_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    assert main(["codes", "explain", value]) == 2
+    assert "VALUE is empty" in capsys.readouterr().err
+
+
+def test_published_hcmc_tax_code_is_explained_as_a_tax_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, data = _json(capsys, "0301442379")
+    assert code == 0
+    assert (data["kind"], data["alternatives"]) == ("tax", ["phone"])
+    assert main(["codes", "explain", "0301442379"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("kind") and "tax" in out.splitlines()[0]
+    assert any(line.startswith("also valid as") and "phone" in line for line in out.splitlines())
+    _, data = _json(capsys, "0912345678")  # check digit fails: only a phone number
+    assert (data["kind"], data["alternatives"]) == ("phone", [])
 
 
 def test_check_citizen_ids_against_birth_date_and_sex_columns(
@@ -166,6 +203,7 @@ def test_ambiguous_ten_digits_name_the_other_valid_reading(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, data = _json(capsys, "0912345675")  # a mobile number, and also a valid tax code
-    assert (data["kind"], data["alternatives"]) == ("phone", ["tax"])
+    # the check digit makes the tax reading the more specific one; the phone is named too
+    assert (data["kind"], data["alternatives"]) == ("tax", ["phone"])
     _, data = _json(capsys, "0912345675", "--kind", "tax")
     assert (data["kind"], data["valid"], data["province_code"]) == ("tax", True, "09")

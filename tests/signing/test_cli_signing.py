@@ -223,7 +223,7 @@ def test_validate_checks_large_attachments_and_notes_oversized_packets(
     form); a packet over the in-memory bound gets a note that the check did not run."""
     import base64
 
-    from qnegov.cli import _signing
+    from qnegov import _validate_any
 
     from .conftest import unsigned_packet
 
@@ -245,7 +245,7 @@ def test_validate_checks_large_attachments_and_notes_oversized_packets(
         ]
 
     assert signature_codes() == [("signature_absent", "info")]
-    monkeypatch.setattr(_signing, "_STATUS_MAX_BYTES", 1 << 20)
+    monkeypatch.setattr(_validate_any, "_STATUS_MAX_BYTES", 1 << 20)
     assert signature_codes() == [("signature_not_checked", "info")]
 
 

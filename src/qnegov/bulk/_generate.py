@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -392,12 +392,13 @@ def generate(
     seed: int = 0,
     kinds: Sequence[str] | None = None,
     truth: str | PathLike[str] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[SeededError]:
     """Write a register of ``records`` records to ``path`` (``.gz`` compresses) and its truth file.
 
     ``kinds`` restricts the defects seeded (default: every kind of the schema). Returns the
     seeded errors; they are also written, one JSON object per line, to ``truth`` (default
-    ``<path>.truth.jsonl``).
+    ``<path>.truth.jsonl``). ``progress(n)`` hears of every ``n`` records written (a display).
     """
     table = CITIZEN_KINDS if schema == "citizen" else HOUSEHOLD_KINDS
     if schema not in ("citizen", "household"):
@@ -441,6 +442,8 @@ def generate(
             if len(pending) > 8192:
                 out.write(("\n".join(pending) + "\n").encode())
                 pending.clear()
+            if progress is not None and index % 1000 == 999:
+                progress(1000)
         if pending:
             out.write(("\n".join(pending) + "\n").encode())
         out.write(("\n".join(trailer_lines(model, records)) + "\n").encode())

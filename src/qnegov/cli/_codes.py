@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -16,13 +17,14 @@ from typing import Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.codes import KINDS, CitizenId, explain, read_code
 from qnegov.errors import InputError
 from qnegov.report import Report, Severity
 
-__all__ = ["register", "step_codes"]
+__all__ = ["KIND_NAMES", "register", "step_codes"]
 
 _KIND_HELP: Final = "agency|citizen|tax|document|docid|unit|phone"
+KIND_NAMES: Final = ("agency", "citizen", "docid", "document", "phone", "tax", "unit")
+"""``qnegov.codes.KINDS`` by name (a test keeps them equal): the parser must not load codes."""
 
 
 def _date(text: str) -> date:
@@ -55,7 +57,7 @@ def register(
     )
     one.add_argument("value", metavar="VALUE", help=tr("the value to explain"))
     one.add_argument(
-        "--kind", choices=sorted(KINDS), help=tr("kind of value: {kinds}", kinds=_KIND_HELP)
+        "--kind", choices=KIND_NAMES, help=tr("kind of value: {kinds}", kinds=_KIND_HELP)
     )
     one.add_argument(
         "--on",
@@ -81,7 +83,7 @@ def register(
         metavar="N",
         help=tr("column to check: 1-based number or header name"),
     )
-    many.add_argument("--kind", required=True, choices=sorted(KINDS), help=tr("kind of value"))
+    many.add_argument("--kind", required=True, choices=KIND_NAMES, help=tr("kind of value"))
     many.add_argument(
         "--on",
         type=_date,
@@ -160,7 +162,17 @@ def _text(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+def _usage(ctx: Context, command: str, message: str) -> int:
+    """A usage error: said on stderr the way argparse says its own, exit code 2."""
+    ctx.err.write(f"qnegov codes {command}: " + tr("error: {message}", message=message) + "\n")
+    return 2
+
+
 def run_explain(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.codes import explain
+
+    if not args.value.strip():
+        return _usage(ctx, "explain", tr("VALUE is empty: give the code to explain"))
     found = explain(args.value, kind=args.kind, on=args.on)
     data = found.to_dict()
     if ctx.fmt == "json":
@@ -186,16 +198,37 @@ def run_explain(args: argparse.Namespace, ctx: Context) -> int:
 # ---- check -----------------------------------------------------------------------------------
 
 
-def _column_index(header: list[str] | None, column: str) -> int:
+class _NoColumn(Exception):
+    """A --column (or --*-column) that names no column of the file: a usage error."""
+
+
+def _column_index(header: list[str] | None, column: str, width: int | None) -> int:
+    """The 0-based index of ``column`` (1-based number or header name) in rows ``width`` wide."""
     if column.isdigit() and int(column) >= 1:
+        if width is not None and int(column) > width:
+            raise _NoColumn(
+                tr(
+                    "column {column} is beyond the last column ({width}) of the file",
+                    column=column,
+                    width=width,
+                )
+            )
         return int(column) - 1
     if header is not None and column in header:
         return header.index(column)
-    raise InputError(tr("no column {column!r} in the CSV header", column=column))
+    if header is None:
+        raise _NoColumn(tr("column {column} must be a number with --no-header", column=column))
+    raise _NoColumn(
+        tr(
+            "no column {column} in the CSV header; the columns are: {names}",
+            column=column,
+            names=", ".join(header),
+        )
+    )
 
 
-def _optional_index(header: list[str] | None, column: str | None) -> int | None:
-    return None if column is None else _column_index(header, column)
+def _optional_index(header: list[str] | None, column: str | None, width: int | None) -> int | None:
+    return None if column is None else _column_index(header, column, width)
 
 
 def _cell(row: list[str], index: int | None) -> str:
@@ -203,6 +236,8 @@ def _cell(row: list[str], index: int | None) -> str:
 
 
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.codes import CitizenId, read_code
+
     path: Path = args.file
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
@@ -222,10 +257,16 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
     with handle:
         rows = csv.reader(handle, delimiter=args.delimiter)
         header = None if args.no_header else next(rows, None)
-        index = _column_index(header, args.column)
-        birth_at = _optional_index(header, args.birth_date_column)
-        sex_at = _optional_index(header, args.sex_column)
-        for record, row in enumerate(rows):
+        first = next(rows, None) if header is None else None
+        width = len(header) if header is not None else (None if first is None else len(first))
+        try:
+            index = _column_index(header, args.column, width)
+            birth_at = _optional_index(header, args.birth_date_column, width)
+            sex_at = _optional_index(header, args.sex_column, width)
+        except _NoColumn as exc:
+            return _usage(ctx, "check", str(exc))
+        data = rows if first is None else itertools.chain([first], rows)
+        for record, row in enumerate(data):
             cell = _cell(row, index)
             if not cell:
                 continue
@@ -274,6 +315,8 @@ def _summary(kind: str, d: dict[str, Any]) -> str:
 
 def step_codes(ctx: Context, workdir: Path) -> None:
     """Explain the codes of Quảng Nam across the 2025 reform, then check a CSV column."""
+    from qnegov.codes import explain
+
     ctx.echo(tr("== National codes: explain a few values, then check a CSV column =="))
     for value, kind, on in (
         ("000.00.00.H47", None, None),

@@ -16,12 +16,19 @@ __all__ = ["Context", "Progress"]
 
 
 class Progress:
-    """A one-line progress display on stderr (MB, MB/s, ETA); silent when not on a terminal."""
+    """A one-line progress display on stderr (MB, MB/s, ETA); silent when not on a terminal.
 
-    def __init__(self, err: IO[str], total_bytes: int | None, *, enabled: bool) -> None:
+    ``unit="records"`` counts records instead of bytes (``bulk generate``), ``unit="files"``
+    files of a many-file command.
+    """
+
+    def __init__(
+        self, err: IO[str], total_bytes: int | None, *, enabled: bool, unit: str = "bytes"
+    ) -> None:
         self._err = err
         self._total = total_bytes
         self._enabled = enabled
+        self._unit = unit
         self._done = 0
         self._start = time.perf_counter()
         self._last = 0.0
@@ -36,10 +43,19 @@ class Progress:
             return
         self._last = now
         elapsed = max(now - self._start, 1e-9)
-        rate = self._done / elapsed / 1e6
-        line = f"{self._done / 1e6:,.1f} MB  {rate:,.1f} MB/s"
+        if self._unit == "records":
+            scale, done, per = 1.0, tr("{n:,} records", n=self._done), "/s"
+            rate = self._done / elapsed
+            line = f"{done}  {rate:,.0f}{per}"
+        elif self._unit == "files":
+            scale, rate = 1.0, self._done / elapsed
+            line = tr("{n:,} of {total:,} files", n=self._done, total=self._total or 0)
+        else:
+            scale = 1e6
+            rate = self._done / elapsed / scale
+            line = f"{self._done / 1e6:,.1f} MB  {rate:,.1f} MB/s"
         if self._total:
-            left = max(self._total - self._done, 0) / 1e6
+            left = max(self._total - self._done, 0) / scale
             eta = left / rate if rate > 0 else 0.0
             line += f"  {100 * self._done / self._total:5.1f}%  ETA {eta:,.0f} s"
         self._err.write("\r" + line + " " * 4)
@@ -93,6 +109,6 @@ class Context:
         if not self.quiet:
             self.err.write(tr("qnegov: {text}", text=text) + "\n")
 
-    def progress(self, total_bytes: int | None = None) -> Progress:
-        """A progress display, drawn only for text output on a terminal."""
-        return Progress(self.err, total_bytes, enabled=self.tty and not self.quiet)
+    def progress(self, total_bytes: int | None = None, *, unit: str = "bytes") -> Progress:
+        """A progress display, drawn only on a terminal (stderr) and not with ``--quiet``."""
+        return Progress(self.err, total_bytes, enabled=self.tty and not self.quiet, unit=unit)

@@ -10,48 +10,30 @@ import argparse
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qnegov import _xml
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.edxml import (
-    NS,
-    Attachment,
-    Business,
-    DocumentCode,
-    DocumentType,
-    Envelope,
-    MessageHeader,
-    Organization,
-    OtherInfo,
-    Packet,
-    Payload,
-    PromulgationInfo,
-    SignerInfo,
-    StatusPacket,
-    build,
-    manifest_for,
-    new_document,
-    read,
-    validate,
-    write,
-)
-from qnegov.errors import InputError, QnegovError
-from qnegov.report import Report
+from qnegov.errors import DescriptionError, NonConformingPacket, QnegovError
+from qnegov.report import Issue, Report
 
-__all__ = ["demo_step", "edxml_report", "is_edxml", "register", "summary"]
+if TYPE_CHECKING:  # imported in the commands: building the parser must not load pydantic
+    pass
+
+__all__ = ["demo_step", "edxml_report", "is_edxml", "register"]
 
 
 def is_edxml(path: Path) -> bool:
     """Whether the file's root element is in the edXML namespace (reads only its start)."""
-    for _event, element in _xml.iterparse(path, events=("start",)):
-        return bool(element.tag.startswith("{" + NS + "}"))
-    return False
+    from qnegov._validate_any import kind_of
+
+    return kind_of(path)[0] == "edxml"
 
 
 def edxml_report(path: Path, *, strict: bool) -> Report:
     """The full edXML validation of one file (never raises for bad input)."""
+    from qnegov.edxml import validate
+
     return validate(path, strict=strict)
 
 
@@ -82,7 +64,6 @@ def register(
     builder.add_argument(
         "--from",
         dest="source",
-        required=True,
         type=Path,
         metavar="FILE",
         help=tr("packet description (.json, .yaml or .yml)"),
@@ -98,10 +79,27 @@ def register(
     builder.add_argument(
         "-o",
         "--output",
-        required=True,
         type=Path,
         metavar="FILE",
         help=tr("where to write the packet"),
+    )
+    builder.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help=tr("write the packet even when it fails validation"),
+    )
+    builder.add_argument(
+        "--example",
+        choices=("document", "status", "revocation", "replacement", "update"),
+        help=tr("print a complete, commented description to start from"),
+    )
+    builder.add_argument(
+        "--yaml", action="store_true", help=tr("with --example: YAML instead of JSON")
+    )
+    builder.add_argument(
+        "--json-schema",
+        action="store_true",
+        help=tr("print the JSON Schema of a description (for editors)"),
     )
     builder.set_defaults(handler=run_build)
 
@@ -122,72 +120,6 @@ def register(
         help=tr("folder for the decoded files"),
     )
     extract.set_defaults(handler=run_extract)
-
-
-def summary(packet: Packet) -> dict[str, Any]:
-    """What ``inspect`` shows, as JSON-ready data."""
-    data: dict[str, Any] = {
-        "kind": packet.kind,
-        "signature": None
-        if packet.signature is None
-        else {
-            "namespaced": packet.signature.namespaced,
-            "method": packet.signature.signature_method,
-            "subject": packet.signature.x509_subject,
-        },
-        "issues": [i.to_dict() for i in packet.issues],
-    }
-    if isinstance(packet, StatusPacket):
-        data.update(
-            {
-                "from": str(packet.from_.organ_id),
-                "from_name": packet.from_.organ_name,
-                "status": str(packet.status_code),
-                "description": packet.description,
-                "timestamp": packet.timestamp.isoformat(sep=" "),
-                "about": _text(packet.response_for.document_id),
-            }
-        )
-        return data
-    header = packet.header
-    data.update(
-        {
-            "from": str(header.from_.organ_id),
-            "from_name": header.from_.organ_name,
-            "to": [str(t.organ_id) for t in header.to],
-            "code": str(header.code),
-            "document_id": str(header.document_id),
-            "subject": header.subject,
-            "promulgation_date": _iso(header.promulgation_info.promulgation_date),
-            "due_date": _iso(header.due_date),
-            "business": None
-            if packet.business is None
-            else {
-                "type": int(packet.business.doc_type),
-                "name": packet.business.doc_type.name.lower(),
-                "document_id": _text(packet.business.document_id),
-            },
-            "attachments": [
-                {
-                    "content_id": a.content_id,
-                    "name": a.name,
-                    "size": a.payload.size,
-                    "zipped": a.zipped,
-                    "content_type": a.content_type,
-                }
-                for a in packet.attachments
-            ],
-        }
-    )
-    return data
-
-
-def _text(value: object | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _print_summary(ctx: Context, data: dict[str, Any]) -> None:
@@ -257,8 +189,10 @@ def _print_summary(ctx: Context, data: dict[str, Any]) -> None:
 
 
 def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.edxml import packet_summary, read
+
     packet = read(args.file)
-    data = summary(packet)
+    data = packet_summary(packet)
     if ctx.fmt == "json":
         ctx.emit_json(data)
     else:
@@ -266,78 +200,61 @@ def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _load_description(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            tr("cannot read file: {reason}", reason=exc.strerror or exc), file=path
-        ) from exc
-    if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:
-            raise InputError(
-                tr(
-                    "reading YAML needs PyYAML: pip install 'qnegov[yaml]' "
-                    "(or give the description as JSON)"
-                ),
-                file=path,
-            ) from None
-        loaded = yaml.safe_load(text)
-    else:
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(tr("not valid JSON: {detail}", detail=exc), file=path) from None
-    if not isinstance(loaded, dict):
-        raise InputError(tr("the description must be a mapping of field names"), file=path)
-    return loaded
-
-
-def packet_from_description(data: dict[str, Any], attach: list[Path]) -> Packet:
-    """A packet from its JSON/YAML description plus files to attach."""
-    from pydantic import ValidationError
-
-    from qnegov.errors import PacketError
-
-    try:
-        if data.get("kind") == "status":
-            return StatusPacket.model_validate(data)
-        body = dict(data)
-        files = tuple(
-            Attachment(content_id=str(n + 1), name=path.name, payload=Payload.from_file(path))
-            for n, path in enumerate(attach)
-        )
-        for path in attach:
-            if not path.is_file():
-                raise InputError(tr("cannot read file: {reason}", reason="not a file"), file=path)
-        header = MessageHeader.model_validate(body.pop("header"))
-        envelope = new_document(header, files)
-        if "business" in body:
-            envelope = envelope.model_copy(
-                update={"business": Business.model_validate(body.pop("business"))}
-            )
-        body.pop("kind", None)
-        if body:
-            merged = envelope.model_dump(exclude={"attachments", "manifest", "issues"})
-            merged.update(body)
-            envelope = Envelope.model_validate(
-                {**merged, "attachments": files, "manifest": manifest_for(files)}
-            )
-        return envelope
-    except (ValidationError, KeyError) as exc:
-        raise PacketError(tr("the packet description is not valid: {detail}", detail=exc)) from None
-
-
 def run_build(args: argparse.Namespace, ctx: Context) -> int:
-    packet = packet_from_description(_load_description(args.source), args.attach)
+    from qnegov.edxml import write
+    from qnegov.edxml._description import (
+        Problem,
+        description_schema,
+        example_text,
+        packet_from_description,
+        read_description,
+    )
+
+    if args.json_schema:
+        ctx.out.write(json.dumps(description_schema(), ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if args.example is not None:
+        if args.yaml:
+            try:
+                import yaml  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+            except ImportError:
+                return _build_usage(ctx, tr("YAML needs PyYAML: pip install 'qnegov[yaml]'"))
+        ctx.out.write(example_text(args.example, yaml_form=args.yaml))
+        return 0
+    if args.source is None or args.output is None:
+        return _build_usage(ctx, tr("give --from FILE and -o FILE (or --example KIND)"))
+    try:
+        packet = packet_from_description(
+            read_description(args.source),
+            args.attach,
+            allow_invalid=args.allow_invalid,
+            file=args.source,
+        )
+    except DescriptionError as exc:
+        ctx.err.write(tr("{file}: the packet description is not valid:", file=args.source) + "\n")
+        for problem in exc.problems:
+            if isinstance(problem, Problem):
+                ctx.err.write(f"  {problem.path}: {problem.message}\n")
+        return exc.exit_code
+    except NonConformingPacket as exc:
+        ctx.err.write(tr("qnegov: error: {error}", error=exc.message) + "\n")
+        report = Report(files=[str(args.source)])
+        report.extend(i for i in exc.issues if isinstance(i, Issue))
+        ctx.emit_report(report.finish())
+        return exc.exit_code
     write(packet, args.output)
     ctx.echo(tr("wrote {path}", path=args.output))
     return 0
 
 
+def _build_usage(ctx: Context, message: str) -> int:
+    ctx.err.write("qnegov build: " + tr("error: {message}", message=message) + "\n")
+    return 2
+
+
 def run_extract(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.edxml import Envelope, read
+
     packet = read(args.file, attachment_dir=args.output)
     if not isinstance(packet, Envelope):
         ctx.echo(tr("a status packet carries no attachments"))
@@ -362,6 +279,23 @@ _DEMO_PDF = b"%PDF-1.4\n% qnegov demo: Cong van so 12/UBND-VP\n%%EOF\n"
 
 def demo_step(ctx: Context, workdir: Path) -> None:
     """Build a packet with an attachment, validate it strictly, inspect it."""
+    from qnegov.edxml import (
+        Attachment,
+        DocumentCode,
+        DocumentType,
+        MessageHeader,
+        Organization,
+        OtherInfo,
+        Payload,
+        PromulgationInfo,
+        SignerInfo,
+        build,
+        new_document,
+        packet_summary,
+        read,
+        validate,
+    )
+
     ctx.echo(tr("== edXML: build a packet with an attachment, validate it, inspect it =="))
     header = MessageHeader(
         from_=Organization(organ_id="000.00.00.H47", organ_name="UBND tỉnh Quảng Nam"),
@@ -388,6 +322,6 @@ def demo_step(ctx: Context, workdir: Path) -> None:
         raise QnegovError(tr("the demo packet did not validate"))
     packet = read(path)
     if ctx.fmt == "json":
-        ctx.emit_json(summary(packet))
+        ctx.emit_json(packet_summary(packet))
     elif not ctx.quiet:
-        _print_summary(ctx, summary(packet))
+        _print_summary(ctx, packet_summary(packet))

@@ -8,126 +8,24 @@ the command line, where other users of the machine could read them in the proces
 from __future__ import annotations
 
 import argparse
-import os
-import tomllib
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.errors import InputError
-from qnegov.exchange import (
-    AckStatus,
-    DocumentExchangeClient,
-    InboxItem,
-    LgspAckStatus,
-    LgspClient,
-    MessageType,
-    TlsConfig,
-)
 from qnegov.exchange._hub_arguments import add_serve_arguments
+from qnegov.exchange._profile import Profile, load_profile
+
+if TYPE_CHECKING:  # imported in the commands: building the parser must not load httpx
+    from qnegov.exchange import DocumentExchangeClient, InboxItem, LgspClient
 
 __all__ = ["load_profile", "register", "step_exchange"]
 
-DEFAULT_PROFILE: Final = Path("~/.config/qnegov/exchange.toml")
-_ENV: Final = {
-    "api": "QNEGOV_EXCHANGE_API",
-    "url": "QNEGOV_EXCHANGE_URL",
-    "system_id": "QNEGOV_SYSTEM_ID",
-    "agency_code": "QNEGOV_AGENCY_CODE",
-    "secret": "QNEGOV_SECRET",
-    "consumer_key": "QNEGOV_LGSP_CONSUMER_KEY",
-    "consumer_secret": "QNEGOV_LGSP_CONSUMER_SECRET",
-    "agency_secret": "QNEGOV_LGSP_AGENCY_SECRET",
-}
-_SECRETS: Final = ("secret", "consumer_secret", "agency_secret")
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """Where and as whom to talk to an exchange."""
-
-    api: str
-    url: str
-    values: dict[str, str]
-    tls: TlsConfig | None
-
-    def need(self, key: str) -> str:
-        value = self.values.get(key, "")
-        if not value:
-            raise InputError(
-                tr(
-                    "exchange profile lacks {key} (set it in the profile or ${env})",
-                    key=key,
-                    env=_ENV.get(key, "?"),
-                )
-            )
-        return value
-
-
-def _secret(data: dict[str, Any], key: str, base: Path) -> str:
-    """A secret from ``key``, ``key_env`` (a variable name) or ``key_file`` (a path)."""
-    if isinstance(data.get(key), str):
-        return str(data[key])
-    if isinstance(data.get(key + "_env"), str):
-        return os.environ.get(str(data[key + "_env"]), "")
-    if isinstance(data.get(key + "_file"), str):
-        path = (base / str(data[key + "_file"])).expanduser()
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise InputError(
-                tr("cannot read file: {reason}", reason=exc.strerror or exc), file=str(path)
-            ) from exc
-    return ""
-
-
-def load_profile(path: Path | None) -> Profile:
-    """Read the profile file (if any) and apply the environment on top of it."""
-    chosen = path or (
-        Path(os.environ["QNEGOV_PROFILE"])
-        if os.environ.get("QNEGOV_PROFILE")
-        else DEFAULT_PROFILE.expanduser()
-    )
-    data: dict[str, Any] = {}
-    if chosen.exists():
-        try:
-            data = tomllib.loads(chosen.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(str(exc), file=str(chosen)) from exc
-    elif path is not None:
-        raise InputError(tr("cannot read file: {reason}", reason="not found"), file=str(path))
-    base = chosen.parent
-    values: dict[str, str] = {}
-    for key in _ENV:
-        values[key] = _secret(data, key, base) if key in _SECRETS else str(data.get(key, ""))
-        if env := os.environ.get(_ENV[key]):
-            values[key] = env
-    tls = None
-    if any(data.get(k) for k in ("ca_file", "client_cert", "client_key")):
-        tls = TlsConfig(
-            ca_file=data.get("ca_file"),
-            client_cert=data.get("client_cert"),
-            client_key=data.get("client_key"),
-        )
-    api = (values.pop("api") or "vdxp").lower()
-    if api not in ("vdxp", "lgsp"):
-        raise InputError(tr("exchange profile: api must be vdxp or lgsp, not {api}", api=api))
-    url = values.pop("url")
-    if not url:
-        raise InputError(
-            tr(
-                "exchange profile lacks {key} (set it in the profile or ${env})",
-                key="url",
-                env=_ENV["url"],
-            )
-        )
-    return Profile(api=api, url=url, values=values, tls=tls)
-
 
 def _vdxp(profile: Profile) -> DocumentExchangeClient:
+    from qnegov.exchange import DocumentExchangeClient
+
     return DocumentExchangeClient(
         profile.url,
         profile.need("system_id"),
@@ -138,6 +36,8 @@ def _vdxp(profile: Profile) -> DocumentExchangeClient:
 
 
 def _lgsp(profile: Profile) -> LgspClient:
+    from qnegov.exchange import LgspClient
+
     return LgspClient(
         profile.url,
         profile.need("consumer_key"),
@@ -148,6 +48,8 @@ def _lgsp(profile: Profile) -> LgspClient:
 
 
 def run_send(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.exchange import MessageType
+
     profile = load_profile(args.profile)
     kind = MessageType.STATUS if args.status else MessageType.EDOC
     results = []
@@ -171,6 +73,8 @@ def run_send(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _inbox(profile: Profile, status: bool) -> list[InboxItem]:
+    from qnegov.exchange import MessageType
+
     if profile.api == "lgsp":
         with _lgsp(profile) as lgsp:
             wanted = "status" if status else "edoc"
@@ -207,6 +111,8 @@ def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_ack(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.exchange import AckStatus, LgspAckStatus
+
     profile = load_profile(args.profile)
     status = args.status.strip()
     if profile.api == "lgsp":
@@ -304,6 +210,7 @@ def step_exchange(ctx: Context, workdir: Path) -> None:
         ctx.echo(tr("skipped: the hub needs the 'hub' extra (pip install 'qnegov[hub]')"))
         return
     from qnegov import edxml
+    from qnegov.exchange import AckStatus, DocumentExchangeClient, MessageType
     from qnegov.exchange._sample import sample_document
     from qnegov.signing import KeySigner, TrustStore, make_test_pki, sign_packet, verify_packet
 

@@ -10,38 +10,19 @@ import argparse
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.errors import InputError, QnegovError, SignatureError, UnsafeXMLError
+from qnegov.errors import InputError, QnegovError, SignatureError
 from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
-from qnegov.signing import (
-    KeySigner,
-    SignatureExplanation,
-    TrustStore,
-    VerifiedDocument,
-    explain,
-    make_test_pki,
-    policy_by_name,
-    sign,
-    sign_packet,
-    signature_status,
-    verify,
-    verify_packet,
-)
-from qnegov.signing._packet import is_packet
-from qnegov.signing._verify import parse_large
+
+if TYPE_CHECKING:  # imported in the commands: building the parser must not load signxml
+    from qnegov.signing import KeySigner, SignatureExplanation, TrustStore, VerifiedDocument
 
 __all__ = ["packet_signature_issues", "register", "step_signatures"]
 
 _VIETNAM: Final = timezone(timedelta(hours=7), "ICT")
-_STATUS_MAX_BYTES: Final = 64 << 20
-SIGNATURE_NOT_CHECKED: Final = issue_code(
-    "signature_not_checked",
-    "validate did not check the packet's signature (too large for the in-memory check).",
-    area="signing",
-)
 SIGNATURE_VALID: Final = issue_code(
     "signature_valid",
     "The signature verified: intact content, trusted and valid certificate, allowed algorithms.",
@@ -74,6 +55,11 @@ def register(
         "--out", type=Path, required=True, metavar="DIR", help=tr("folder to write into")
     )
     new.add_argument("--ec", action="store_true", help=tr("ECDSA P-256 keys instead of RSA-2048"))
+    new.add_argument(
+        "--force",
+        action="store_true",
+        help=tr("replace keys already in DIR (signatures made with them stop verifying)"),
+    )
     new.set_defaults(handler=run_keys_new)
 
 
@@ -190,6 +176,8 @@ def _password(var: str) -> str | None:
 
 def load_signer(args: argparse.Namespace) -> KeySigner:
     """The signer the options describe; exactly one of --pkcs12 or --key with --cert."""
+    from qnegov.signing import KeySigner
+
     password = _password(args.password_env)
     if args.pkcs12 is not None:
         if args.key is not None or args.cert is not None:
@@ -201,6 +189,10 @@ def load_signer(args: argparse.Namespace) -> KeySigner:
 
 
 def run_sign(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.signing import policy_by_name, sign, sign_packet
+    from qnegov.signing._packet import is_packet
+    from qnegov.signing._verify import parse_large
+
     signer = load_signer(args)
     policy = policy_by_name(args.policy)
     tree = parse_large(args.file)
@@ -225,6 +217,10 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> VerifiedDocument:
+    from qnegov.signing import policy_by_name, verify, verify_packet
+    from qnegov.signing._packet import is_packet
+    from qnegov.signing._verify import parse_large
+
     tree = parse_large(path)
     policy = policy_by_name(args.policy)
     check = verify_packet if is_packet(tree.getroot()) else verify
@@ -232,6 +228,8 @@ def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> Veri
 
 
 def run_verify(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.signing import TrustStore
+
     trust = TrustStore.from_paths(*args.trust, intermediates=args.intermediates)
     report = Report()
     for path in args.files:
@@ -277,6 +275,8 @@ def run_verify(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _explain_file(path: Path) -> SignatureExplanation | QnegovError:
+    from qnegov.signing import explain
+
     try:
         return explain(path)
     except QnegovError as exc:
@@ -382,7 +382,25 @@ def explanation_lines(name: str, found: SignatureExplanation | QnegovError) -> l
     return lines
 
 
+_PKI_FILES: Final = ("ca.pem", "signer.key", "signer.pem", "signer.p12")
+
+
 def run_keys_new(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.signing import make_test_pki
+
+    existing = [n for n in _PKI_FILES if (args.out / n).exists()]
+    if existing and not args.force:
+        ctx.err.write(
+            "qnegov keys new: "
+            + tr(
+                "error: {folder} already holds test keys ({files}); replacing them would make "
+                "every signature made with them fail: choose another --out, or add --force",
+                folder=args.out,
+                files=", ".join(existing),
+            )
+            + "\n"
+        )
+        return 2
     pki = make_test_pki(args.out, key_type="ec" if args.ec else "rsa")
     ctx.warn(tr("TEST KEYS, NOT FOR PRODUCTION: unencrypted keys, PKCS#12 password 'test'"))
     for label, path in (
@@ -396,41 +414,10 @@ def run_keys_new(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def packet_signature_issues(path: Path) -> list[Issue]:
-    """For ``qnegov validate``: the signature status of an edXML packet (nothing for others).
+    """The signature status ``qnegov validate`` reports for a packet (see the library's)."""
+    from qnegov._validate_any import signature_issues
 
-    A signature that does not check is a warning here: validation has no trust store and so
-    cannot give the verdict; ``qnegov verify --trust`` does. The check needs the packet as a
-    tree (large attachments included): packets over 64 MB get a ``signature_not_checked``
-    note instead. Never raises: reading
-    errors are the edXML validation's to report.
-    """
-    name = str(path)
-    try:
-        if path.stat().st_size > _STATUS_MAX_BYTES:
-            return [
-                _not_checked(
-                    name, tr("the packet is larger than {limit} MB", limit=_STATUS_MAX_BYTES >> 20)
-                )
-            ]
-        tree = parse_large(path)
-    except UnsafeXMLError as exc:
-        return [_not_checked(name, exc.message)]
-    except (QnegovError, OSError):
-        return []
-    if not is_packet(tree.getroot()):
-        return []
-    issues = signature_status(tree, file=name, broken=Severity.WARNING)
-    # the edXML validation already reports the namespace-less Signature (edxml_signature_namespace)
-    return [i for i in issues if i.code != "signature_legacy_namespace"]
-
-
-def _not_checked(name: str, reason: str) -> Issue:
-    return Issue(
-        SIGNATURE_NOT_CHECKED,
-        Severity.INFO,
-        tr("signature not checked: {reason}; use qnegov verify", reason=reason),
-        file=name,
-    )
+    return signature_issues(path)
 
 
 _DEMO_PACKET: Final = """<?xml version="1.0" encoding="UTF-8"?>
@@ -457,6 +444,8 @@ _DEMO_PACKET: Final = """<?xml version="1.0" encoding="UTF-8"?>
 
 def step_signatures(ctx: Context, workdir: Path) -> None:
     """Make test keys, sign a packet, verify it, then change one byte: refused, and why."""
+    from qnegov.signing import KeySigner, TrustStore, make_test_pki, sign_packet, verify_packet
+
     ctx.echo(tr("== Signatures: sign a packet, verify it, tamper with one byte =="))
     pki = make_test_pki(workdir / "test-keys")
     signer = KeySigner.from_pem(pki.signer_key, pki.signer_cert)

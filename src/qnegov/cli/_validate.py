@@ -1,22 +1,20 @@
 """``qnegov validate FILE...``: safety and well-formedness of every file, through one report.
 
 Each file is opened through the safe parser only; a file that cannot be read safely is a
-``fatal`` issue (exit code 3) and the other files are still checked.
+``fatal`` issue (exit code 3) and the other files are still checked. The checking itself is
+:func:`qnegov.validate`; this module parses the options and renders.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from qnegov import _xml
 from qnegov._i18n import tr
-from qnegov.cli._bulk import add_validate_options, run_bulk_validate
-from qnegov.cli._context import Context
-from qnegov.cli._edxml import edxml_report, is_edxml
-from qnegov.cli._signing import packet_signature_issues
-from qnegov.errors import QnegovError
-from qnegov.report import Report, issue_from_error
+from qnegov.cli._bulk import add_validate_options
+from qnegov.cli._context import Context, Progress
+from qnegov.report import Issue, Report
 
 __all__ = ["register", "validate_files"]
 
@@ -44,48 +42,26 @@ def register(
     parser.set_defaults(handler=run)
 
 
-def _check_wellformed(path: Path, report: Report) -> None:
-    """Stream the file once through the safe iterparse, keeping no tree."""
-    for _event, element in _xml.iterparse(path, events=("end",)):
-        element.clear(keep_tail=False)
-        while element.getprevious() is not None:
-            del element.getparent()[0]
+def validate_files(paths: list[Path], report: Report, *, strict: bool = False) -> None:
+    """Check every path into ``report`` (kept for the demo; see :func:`qnegov.validate`)."""
+    from qnegov._validate_any import validate
+
+    report.merge(validate(paths, strict=strict))
 
 
-def validate_files(
-    paths: list[Path],
-    report: Report,
-    *,
-    strict: bool = False,
-    jobs: int = 1,
-    scheduler: str | None = None,
-) -> None:
-    """Check every path into ``report``; reading errors become fatal issues, not exceptions.
+def sort_key(files: list[str]) -> Callable[[Issue], tuple[int, int, int, int]]:
+    """Order issues by file (in the order given), then line, column and record."""
+    order = {name: n for n, name in enumerate(files)}
 
-    edXML packets (recognised by the namespace of their root) get the full edXML validation.
-    With ``jobs > 1`` or a Dask ``scheduler`` address, files are checked several at a time
-    (in worker processes) and merged in input order: the same report as one by one.
-    """
-    if jobs != 1 or scheduler is not None:
-        from qnegov.bulk._many import map_files
+    def key(issue: Issue) -> tuple[int, int, int, int]:
+        return (
+            order.get(issue.file or "", len(order)),
+            issue.line or 0,
+            issue.column or 0,
+            issue.record if issue.record is not None else -1,
+        )
 
-        items = [(str(path), strict) for path in paths]
-        for part in map_files(check_one, items, jobs=jobs, client=scheduler):
-            report.merge(part)
-        return
-    for path in paths:
-        name = str(path)
-        try:
-            if is_edxml(path):
-                report.merge(edxml_report(path, strict=strict))
-                report.extend(packet_signature_issues(path))
-                continue
-            report.files.append(name)
-            _check_wellformed(path, report)
-        except QnegovError as exc:
-            if name not in report.files:
-                report.files.append(name)
-            report.add(issue_from_error(exc, file=name))
+    return key
 
 
 def check_one(item: tuple[str, bool]) -> Report:
@@ -97,9 +73,53 @@ def check_one(item: tuple[str, bool]) -> Report:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    if getattr(args, "schema", None):
-        return run_bulk_validate(args, ctx)
-    report = Report()
-    paths = [Path(name) for name in args.files]
-    validate_files(paths, report, strict=args.strict, jobs=args.jobs, scheduler=args.scheduler)
-    return ctx.emit_report(report.finish())
+    from qnegov._validate_any import validate
+
+    files = [str(p) for p in args.files]
+    # text reads best in file and line order: bulk workers find issues out of order
+    buffered = ctx.fmt in ("text", "html")
+    renderer = ctx.renderer()
+    renderer.start()
+    held: list[Issue] = []
+    shown: list[Progress] = []
+    counter = ctx.progress(len(files), unit="files")
+
+    def progress(_name: str, total: int | None) -> Callable[[int], None]:
+        for old in shown:
+            old.close()
+        shown[:] = [ctx.progress(total)]
+        return shown[0].update
+
+    def counted(paths: list[Path]) -> Iterator[Path]:
+        """The paths, counting each one done on the display (many small files take long too)."""
+        for n, path in enumerate(paths):
+            if n:
+                counter.update(1)
+            yield path
+
+    try:
+        report = validate(
+            counted(args.files) if len(files) > 1 else args.files,
+            strict=args.strict,
+            schema=args.schema,
+            record=args.record,
+            jobs=args.jobs,
+            client=args.scheduler,
+            max_errors=args.max_errors,
+            rules=args.rules,
+            builtin_rules=not args.no_builtin_rules,
+            on_issue=held.append if buffered else renderer.issue,
+            progress=progress,
+            keep_issues=False,  # the renderer holds what it needs
+        )
+    finally:
+        for old in shown:
+            old.close()
+        counter.close()
+    for issue in sorted(held, key=sort_key(files)):
+        renderer.issue(issue)
+    renderer.finish(report)
+    if args.schema and ctx.fmt == "text" and not ctx.quiet:
+        counts = ", ".join(f"{code} {n}" for code, n in sorted(report.by_code.items()))
+        ctx.echo(tr("issues by code: {counts}", counts=counts or "-"))
+    return report.exit_code

@@ -36,6 +36,17 @@ KINDS: Final[dict[str, type[CodeType]]] = {
 }
 """The ``--kind`` names of the CLI and the class each one reads."""
 
+_SPECIFICITY: Final[dict[str, int]] = {
+    "tax": 0,  # a check digit
+    "docid": 1,
+    "document": 1,
+    "agency": 1,
+    "citizen": 2,  # province, century-and-sex and year fields, no check digit
+    "unit": 3,  # any listed number of a few digits
+    "phone": 4,  # any number of the right length with an assigned prefix
+}
+"""How rarely a random value of the right shape is valid as each kind (lower: rarer)."""
+
 _UUID: Final = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 
 
@@ -124,11 +135,16 @@ def explain(text: str, *, kind: str | None = None, on: date | None = None) -> Ex
     prepare(text, "code", Findings(strict=False))  # refuses non-text and empty input
     kinds = [kind] if kind is not None else guess_kinds(text)
     results = {k: read_code(text, k, on=on) for k in kinds}
-    chosen = next((k for k in kinds if results[k][1]), None)
+    # a value valid as several kinds is the most specific of them: a tax code's check digit
+    # passes one number in eleven, where every 10-digit number with a mobile prefix is a phone
+    matches = sorted(
+        (k for k in kinds if results[k][1]), key=lambda k: (_SPECIFICITY[k], kinds.index(k))
+    )
+    chosen = matches[0] if matches else None
     if chosen is None:
         chosen = next((k for k in kinds if results[k][0] is not None), kinds[0])
     value, valid, issues = results[chosen]
-    others = [k for k in kinds if k != chosen and results[k][1]]
+    others = [k for k in matches if k != chosen]
     decoded = _FIELDS[chosen](value, on) if value is not None else {}
     return Explanation(
         kind=chosen,

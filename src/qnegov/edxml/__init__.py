@@ -7,6 +7,7 @@ write what peers accept (:func:`build` / :func:`write`), and check a packet in f
 
 from qnegov.edxml._attachments import DEFAULT_ATTACHMENT_LIMITS, AttachmentLimits
 from qnegov.edxml._builder import build, write
+from qnegov.edxml._description import description_schema, packet_from_description
 from qnegov.edxml._helpers import (
     accepted,
     arrived,
@@ -55,6 +56,7 @@ from qnegov.edxml._models import (
 )
 from qnegov.edxml._payload import Payload
 from qnegov.edxml._reader import read
+from qnegov.edxml._summary import packet_summary
 from qnegov.edxml._tree import NS
 from qnegov.edxml._validate import validate
 
@@ -94,10 +96,13 @@ __all__ = [
     "build",
     "change_accepted",
     "change_refused",
+    "description_schema",
     "finished",
     "make_document_id",
     "manifest_for",
     "new_document",
+    "packet_from_description",
+    "packet_summary",
     "processing",
     "read",
     "rejected",

@@ -317,17 +317,17 @@ class MessageHeader(_Model):
     def _default_document_id(cls, data: Any) -> Any:
         if isinstance(data, dict) and not data.get("document_id"):
             frm, code, info = data.get("from_"), data.get("code"), data.get("promulgation_info")
-            if isinstance(frm, dict):
-                frm = Organization(**frm)
-            if isinstance(code, dict):
-                code = Code(**code)
-            elif isinstance(code, str):
-                try:
+            try:
+                if isinstance(frm, dict):
+                    frm = Organization(**frm)
+                if isinstance(code, dict):
+                    code = Code(**code)
+                elif isinstance(code, str):
                     code = CodesDocumentCode.parse(code)
-                except ValueError:
-                    code = None
-            if isinstance(info, dict):
-                info = PromulgationInfo(**info)
+                if isinstance(info, dict):
+                    info = PromulgationInfo(**info)
+            except (ValueError, TypeError):  # the field validation says what is wrong, where
+                return data
             if (
                 isinstance(frm, Organization)
                 and isinstance(code, CodesDocumentCode | Code)
