@@ -400,6 +400,15 @@ def _verify_tree(
     sig = find_signature(root, accept_unnamespaced=policy.accept_unnamespaced_signature)
     if placement is not None:
         placement(sig)
+    if sig.getparent() is None:
+        raise PolicyViolation(
+            tr(
+                "the signature is the document element (an enveloping signature); the {policy} "
+                "policy accepts only enveloped signatures",
+                policy=policy.name,
+            ),
+            line=line_of(sig),
+        )
     parsed = parse_signature(sig)
     warnings = check_policy(parsed, policy)
     leaf = select_signer_certificate(parsed.certificates)
@@ -412,7 +421,7 @@ def _verify_tree(
         from qnegov.signing._by_id import verify_reference_by_id
 
         return verify_reference_by_id(
-            tree, parsed, leaf, chain=chain, policy=policy, warnings=warnings
+            tree, parsed, leaf, chain=chain, policy=policy, warnings=warnings, at=when
         )
     signed_info = canonicalize(parsed.signed_info, parsed.c14n)
     verify_signature_value(leaf, parsed.method, signed_info, parsed.signature_value)
