@@ -154,7 +154,7 @@ def _algorithm(el: etree._Element, kind: type[_Alg], what: str) -> _Alg:
 def _b64(el: etree._Element, what: str) -> bytes:
     """The base64 content of ``el``: all its text, across comments and PIs (as xmlsec1 reads
     it), whitespace ignored."""
-    text = "".join("".join(el.itertext()).split())
+    text = "".join("".join(str(t) for t in el.itertext()).split())
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):

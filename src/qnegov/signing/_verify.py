@@ -380,6 +380,11 @@ def verify_tree(
         raise TypeError("trust must be a TrustStore, e.g. TrustStore.from_paths('roots/')")
     if not isinstance(policy, SignaturePolicy):
         raise TypeError("policy must be a SignaturePolicy, e.g. STRICT or LEGACY_PEER")
+    if policy.interop:
+        raise TypeError(
+            "the interop policy verifies every signature of a document and returns each "
+            "verdict: call verify_signatures()"
+        )
     try:
         return _verify_tree(tree, trust=trust, policy=policy, at=at, placement=placement)
     except SignatureError as exc:
