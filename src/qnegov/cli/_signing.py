@@ -19,9 +19,12 @@ from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
 from qnegov.signing import (
     KeySigner,
     SignatureExplanation,
+    SignaturePolicy,
     TrustStore,
     VerifiedDocument,
+    VerifiedSignatures,
     explain,
+    interop_policy,
     make_test_pki,
     policy_by_name,
     sign,
@@ -29,6 +32,7 @@ from qnegov.signing import (
     signature_status,
     verify,
     verify_packet,
+    verify_signatures,
 )
 from qnegov.signing._packet import is_packet
 from qnegov.signing._verify import parse_large
@@ -111,9 +115,33 @@ def _register_sign(
     )
     parser.add_argument(
         "--policy",
-        choices=("strict", "legacy"),
+        choices=("strict", "legacy", "interop"),
         default="strict",
-        help=tr("strict: RSA/ECDSA-SHA256 (default); legacy: RSA-SHA1 for old peers"),
+        help=tr(
+            "strict: RSA/ECDSA-SHA256 (default); legacy: RSA-SHA1 for old peers; interop: "
+            "signatures by Id beside existing ones (e-invoices)"
+        ),
+    )
+    parser.add_argument(
+        "--under",
+        metavar="PATH",
+        help=tr("interop: place the signature under this element (e.g. DSCKS/NBan)"),
+    )
+    parser.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="ID",
+        help=tr("interop: cover the element with this Id (repeatable; default: whole document)"),
+    )
+    parser.add_argument(
+        "--signing-time",
+        type=_parse_signing_time,
+        metavar="DATETIME",
+        help=tr("interop: add a signed SigningTime property (ISO time, or 'now')"),
+    )
+    parser.add_argument(
+        "--signature-id", metavar="ID", help=tr("interop: the Id of the new Signature element")
     )
     parser.add_argument(
         "-o",
@@ -144,9 +172,25 @@ def _register_verify(
         "--trust",
         type=Path,
         action="append",
-        required=True,
+        default=[],
         metavar="PATH",
         help=tr("trusted CA certificate file or folder (repeatable)"),
+    )
+    parser.add_argument(
+        "--cert",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=tr("pin a signer certificate, trusted without a chain (repeatable, PEM or DER)"),
+    )
+    parser.add_argument(
+        "--key",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=tr("pin a bare public key, for KeyValue signatures (repeatable, PEM or DER)"),
     )
     parser.add_argument(
         "--intermediates",
@@ -158,15 +202,40 @@ def _register_verify(
     )
     parser.add_argument(
         "--policy",
-        choices=("strict", "legacy"),
+        choices=("strict", "legacy", "interop"),
         default="strict",
-        help=tr("strict (default) or legacy (accepts RSA-SHA1 and the VNPT shape, with warnings)"),
+        help=tr(
+            "strict (default), legacy (accepts RSA-SHA1 and the VNPT shape, with warnings) or "
+            "interop (every signature, references by Id: e-invoices)"
+        ),
+    )
+    parser.add_argument(
+        "--allow-sha1",
+        action="store_true",
+        help=tr("interop: accept RSA-SHA1 and SHA-1 digests (reported as warnings)"),
+    )
+    parser.add_argument(
+        "--id-attribute",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=tr("interop: one more attribute name to read as an Id (repeatable)"),
+    )
+    parser.add_argument(
+        "--allow-quirk",
+        action="append",
+        default=[],
+        choices=("enveloped-object",),
+        help=tr("interop: accept a known signer defect, reported as a warning"),
     )
     parser.add_argument(
         "--at",
-        type=_parse_time,
+        type=_parse_at,
         metavar="DATETIME",
-        help=tr("check certificates at this ISO time instead of now (no zone: Vietnam time)"),
+        help=tr(
+            "check certificates at this ISO time instead of now (no zone: Vietnam time); "
+            "interop: 'signing-time' checks each at its own signed signing time"
+        ),
     )
     parser.add_argument(
         "--explain",
@@ -182,6 +251,16 @@ def _parse_time(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(tr("not an ISO date-time: {text}", text=text)) from None
     return value if value.tzinfo else value.replace(tzinfo=_VIETNAM)
+
+
+def _parse_at(text: str) -> datetime | str:
+    return "signing-time" if text == "signing-time" else _parse_time(text)
+
+
+def _parse_signing_time(text: str) -> datetime:
+    if text == "now":
+        return datetime.now(_VIETNAM).replace(microsecond=0)
+    return _parse_time(text)
 
 
 def _password(var: str) -> str | None:
@@ -205,8 +284,25 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
     policy = policy_by_name(args.policy)
     tree = parse_large(args.file)
     packet = is_packet(tree.getroot())
-    signer_fn = sign_packet if packet else sign
-    signed = signer_fn(tree, signer, policy=policy, name=str(args.file))
+    if policy.interop:
+        packet = False
+        signed = sign(
+            tree,
+            signer,
+            policy=policy,
+            name=str(args.file),
+            under=args.under,
+            references=args.reference,
+            signing_time=args.signing_time,
+            signature_id=args.signature_id,
+        )
+    else:
+        if args.under or args.reference or args.signing_time or args.signature_id:
+            raise InputError(
+                tr("--under, --reference, --signing-time and --signature-id need --policy interop")
+            )
+        signer_fn = sign_packet if packet else sign
+        signed = signer_fn(tree, signer, policy=policy, name=str(args.file))
     try:
         args.output.write_bytes(signed)
     except OSError as exc:
@@ -226,14 +322,105 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
 
 def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> VerifiedDocument:
     tree = parse_large(path)
-    policy = policy_by_name(args.policy)
+    policy = _verify_policy(args)
     check = verify_packet if is_packet(tree.getroot()) else verify
     return check(tree, trust=trust, policy=policy, at=args.at, name=str(path))
 
 
+def _verify_policy(args: argparse.Namespace) -> SignaturePolicy:
+    if args.policy == "interop":
+        return interop_policy(
+            allow_sha1=args.allow_sha1,
+            id_attributes=args.id_attribute,
+            allow_quirks=args.allow_quirk,
+        )
+    if args.allow_sha1 or args.id_attribute or args.allow_quirk or args.at == "signing-time":
+        raise InputError(
+            tr(
+                "--allow-sha1, --id-attribute, --allow-quirk and --at signing-time need "
+                "--policy interop"
+            )
+        )
+    return policy_by_name(args.policy)
+
+
+def _interop_issues(name: str, found: VerifiedSignatures) -> list[Issue]:
+    """One issue per signature (its verdict), plus each signature's warnings."""
+    issues: list[Issue] = []
+    for result in found.signatures:
+        where = result.path + (f" #{result.signature_id}" if result.signature_id else "")
+        for warning in result.warnings:
+            issues.append(
+                Issue(
+                    warning.code,
+                    warning.severity,
+                    f"{where}: {warning.message}",
+                    file=name,
+                    line=warning.line,
+                    rule=warning.rule,
+                )
+            )
+        if result.error is not None:
+            issues.append(
+                Issue(
+                    result.error.code,
+                    Severity.ERROR,
+                    f"{where}: {result.error.message}",
+                    file=name,
+                    line=result.error.line,
+                )
+            )
+            continue
+        issues.append(
+            Issue(
+                SIGNATURE_VALID,
+                Severity.INFO,
+                tr(
+                    "{where}: signature valid: signed by {signer} with {method}, signing time "
+                    "{time}; covers {covered}",
+                    where=where,
+                    signer=result.signer,
+                    method=result.signature_method.name if result.signature_method else "-",
+                    time=result.signing_time.isoformat() if result.signing_time else "-",
+                    covered=", ".join(
+                        f"{c.uri or chr(34) * 2} ({c.local_name}, {len(c.signed_bytes)} bytes)"
+                        for c in result.covered
+                    ),
+                ),
+                file=name,
+                line=result.line,
+            )
+        )
+    return issues
+
+
 def run_verify(args: argparse.Namespace, ctx: Context) -> int:
-    trust = TrustStore.from_paths(*args.trust, intermediates=args.intermediates)
+    if not (args.trust or args.cert or args.key):
+        raise InputError(tr("verify needs --trust, --cert or --key (what to trust)"))
+    policy = _verify_policy(args)
+    trust = TrustStore.from_paths(
+        *args.trust, intermediates=args.intermediates, certificates=args.cert, keys=args.key
+    )
     report = Report()
+    if policy.interop:
+        for path in args.files:
+            name = str(path)
+            report.files.append(name)
+            try:
+                found = verify_signatures(path, trust=trust, policy=policy, at=args.at, name=name)
+            except SignatureError as exc:
+                report.add(
+                    Issue(
+                        exc.code, Severity.ERROR, exc.message, file=exc.file or name, line=exc.line
+                    )
+                )
+                continue
+            except QnegovError as exc:
+                report.add(issue_from_error(exc, file=name))
+                continue
+            for issue in _interop_issues(name, found):
+                report.add(issue)
+        return ctx.emit_report(report.finish())
     for path in args.files:
         name = str(path)
         report.files.append(name)

@@ -74,9 +74,7 @@ AtTime: TypeAlias = "datetime | Literal['signing-time'] | None"
 _DS: Final = f"{{{DSIG_NS}}}"
 _EXC_NS: Final = "http://www.w3.org/2001/10/xml-exc-c14n#"
 _DSIG11: Final = "http://www.w3.org/2009/xmldsig11#"
-_WSU: Final = (
-    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
-)
+_WSU: Final = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 _XML_ID: Final = "{http://www.w3.org/XML/1998/namespace}id"
 _ID_LOCAL_NAMES: Final = frozenset({"Id", "ID", "id"})
 _VIETNAM: Final = timezone(timedelta(hours=7), "ICT")
@@ -355,8 +353,11 @@ def _parse(sig: etree._Element, policy: SignaturePolicy) -> _Signature:
         )
     if len(refs) > _MAX_REFERENCES:
         raise PolicyViolation(
-            tr("the signature holds {count} references; at most {limit} are accepted",
-               count=len(refs), limit=_MAX_REFERENCES),
+            tr(
+                "the signature holds {count} references; at most {limit} are accepted",
+                count=len(refs),
+                limit=_MAX_REFERENCES,
+            ),
             line=line_of(signed_info),
         )
     return _Signature(
@@ -408,7 +409,7 @@ def _reference(ref: etree._Element, policy: SignaturePolicy) -> _Reference:
         what = tr("an XPointer") if uri.startswith("#xpointer(") else tr("a non-same-document URI")
         raise PolicyViolation(
             tr(
-                "the reference URI {uri!r} is {what}; only URI=\"\" and #id are accepted",
+                'the reference URI {uri!r} is {what}; only URI="" and #id are accepted',
                 uri=uri,
                 what=what,
             ),
@@ -928,7 +929,9 @@ def _verify_one(
     policy: SignaturePolicy,
     at: AtTime,
 ) -> SignatureResult:
-    path = tree.getpath(sig)
+    path = "/" + "/".join(
+        etree.QName(e).localname for e in [*reversed(list(sig.iterancestors())), sig]
+    )
     base = SignatureResult(path=path, line=line_of(sig), signature_id=sig.get("Id"), error=None)
     warnings: list[Issue] = []
     try:
@@ -976,9 +979,7 @@ def _verify_one(
         else:
             when = at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
         if cert is not None:
-            chain = trust.validate(
-                cert, parsed.certificates, at=when, clock_skew=policy.clock_skew
-            )
+            chain = trust.validate(cert, parsed.certificates, at=when, clock_skew=policy.clock_skew)
         elif not trust.key_pinned(key):
             raise UntrustedCertificate(tr("the signer's key is not pinned"), line=line_of(sig))
         return SignatureResult(

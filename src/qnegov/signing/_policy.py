@@ -160,9 +160,7 @@ def interop_policy(
         raise ValueError(
             f"unknown quirk {sorted(unknown)[0]!r}; known: {', '.join(sorted(_QUIRKS))}"
         )
-    policy = replace(
-        INTEROP, id_attributes=frozenset(id_attributes), allowed_quirks=quirks
-    )
+    policy = replace(INTEROP, id_attributes=frozenset(id_attributes), allowed_quirks=quirks)
     if allow_sha1:
         policy = replace(
             policy,

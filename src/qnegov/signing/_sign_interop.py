@@ -45,8 +45,12 @@ def find_or_make(root: etree._Element, path: str) -> etree._Element:
         matches = [c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == step]
         if len(matches) > 1:
             raise AmbiguousSignature(
-                tr("--under {path}: {count} elements {name} here", path=path, count=len(matches),
-                   name=step)
+                tr(
+                    "--under {path}: {count} elements {name} here",
+                    path=path,
+                    count=len(matches),
+                    name=step,
+                )
             )
         if matches:
             node = matches[0]
