@@ -517,6 +517,8 @@ def _key_value(key_info: etree._Element | None) -> PublicKey | None:
     if key_info is None:
         return None
     for kv in key_info.iter(_DS + "KeyValue"):
+        if not any(isinstance(c.tag, str) for c in kv):
+            continue  # an empty template slot
         for inner in kv:
             if inner.tag == _DS + "RSAKeyValue":
                 mod = inner.find(_DS + "Modulus")
