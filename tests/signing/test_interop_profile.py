@@ -580,10 +580,9 @@ def test_comments_inside_base64_values_are_read_across(pki: PKI, trust: TrustSto
         comment.tail = text[10:]
         el.insert(0, comment)
     data = E.serialize(tree)
-    assert (
-        verify(data, trust=trust).signer == pki.rsa.signer if hasattr(pki.rsa, "signer") else True
-    )
-    verify(data, trust=trust)
+    assert verify(data, trust=trust).certificate == pki.rsa.certificate
+    (result,) = verify_signatures(data, trust=trust).signatures
+    assert result.valid, result.error
     verify(data, trust=trust, policy=SignaturePolicy(name="x", require_whole_document=False))
 
 
@@ -683,3 +682,42 @@ def test_cli_signs_the_einvoice_shape_and_lists_every_signature(
     assert "signature_valid" in out and "signature_invalid" in out
     assert main(["verify", str(two), "--policy", "strict", "--trust", root, "--allow-sha1"]) != 0
     assert main(["verify", str(two)]) != 0  # nothing to trust
+
+
+@pytest.mark.parametrize(
+    ("attribute", "extra"),
+    [
+        ("Id", ()),
+        ("ID", ()),
+        ("id", ()),
+        ("{http://www.w3.org/XML/1998/namespace}id", ()),
+        (
+            "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}"
+            "Id",
+            (),
+        ),
+        ("MaSo", ("MaSo",)),
+        ("{urn:vn:hoso}Ma", ("{urn:vn:hoso}Ma",)),
+    ],
+)
+def test_id_attributes_recognised_and_caller_named(
+    pki: PKI, trust: TrustStore, attribute: str, extra: tuple[str, ...]
+) -> None:
+    root = etree.Element("HoSo", nsmap={"v": "urn:vn:hoso"})
+    item = etree.SubElement(root, "Muc", {attribute: "m1"})
+    item.text = "Giấy khai sinh"
+    policy = interop_policy(id_attributes=extra)
+    signed = sign(etree.tostring(root), pki.rsa, policy=policy, references=["m1"])
+    (result,) = verify_signatures(signed, trust=trust, policy=policy).signatures
+    assert result.valid, result.error
+    assert result.covered[0].signed_tree.getroot().text == "Giấy khai sinh"
+    if extra:  # not an Id unless the caller names it
+        (unnamed,) = verify_signatures(signed, trust=trust).signatures
+        assert unnamed.error is not None and "no element has the Id" in unnamed.error.message
+
+
+def test_bad_id_attribute_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="attribute name"):
+        interop_policy(id_attributes=["not a name"])
+    with pytest.raises(ValueError, match="quirk"):
+        interop_policy(allow_quirks=["everything"])

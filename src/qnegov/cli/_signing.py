@@ -329,11 +329,14 @@ def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> Veri
 
 def _verify_policy(args: argparse.Namespace) -> SignaturePolicy:
     if args.policy == "interop":
-        return interop_policy(
-            allow_sha1=args.allow_sha1,
-            id_attributes=args.id_attribute,
-            allow_quirks=args.allow_quirk,
-        )
+        try:
+            return interop_policy(
+                allow_sha1=args.allow_sha1,
+                id_attributes=args.id_attribute,
+                allow_quirks=args.allow_quirk,
+            )
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     if args.allow_sha1 or args.id_attribute or args.allow_quirk or args.at == "signing-time":
         raise InputError(
             tr(

@@ -36,7 +36,12 @@ def canonicalize(
     ``SignedInfo``): a same-document reference (``URI=""`` or ``#id``) drops them before any
     transform runs, so its content never carries comments whatever the method.
     """
-    if isinstance(node, etree._Element) and not method.exclusive and node.getparent() is not None:
+    if (
+        isinstance(node, etree._Element)
+        and not method.exclusive
+        and node.getparent() is not None
+        and _needs_standalone(node)
+    ):
         node = _standalone(node, version_11=method.version_11)
     return etree.tostring(
         node,
@@ -45,6 +50,16 @@ def canonicalize(
         with_comments=comments,
         inclusive_ns_prefixes=list(prefixes) if prefixes and method.exclusive else None,
     )
+
+
+def _needs_standalone(node: etree._Element) -> bool:
+    """Whether libxml2's subtree C14N would go wrong: a default namespace in scope (spurious
+    ``xmlns=""`` below), or ``xml:`` attributes to inherit from ancestors. Otherwise the
+    subtree is canonicalised in place, without the copy (which costs a serialise and a parse).
+    """
+    if None in node.nsmap:
+        return True
+    return any(str(key).startswith(_XML_NS) for a in node.iterancestors() for key in a.attrib)
 
 
 def _standalone(node: etree._Element, *, version_11: bool = False) -> etree._Element:

@@ -564,18 +564,30 @@ def id_index(
 
     Counted are recognised Id attributes *and* any attribute whose local name is one of
     ``Id``/``ID``/``id`` (or a caller-named one) in another namespace: a look-alike Id in a
-    foreign namespace makes the value ambiguous, which is how it is refused.
+    foreign namespace makes the value ambiguous, which is how it is refused. One XPath pass
+    (in C) finds them.
     """
-    locals_ = _ID_LOCAL_NAMES | {etree.QName(n).localname for n in extra}
+    names = sorted(_ID_LOCAL_NAMES | {_id_local(n) for n in extra})
+    test = " or ".join(f"local-name()='{n}'" for n in names)
     found: dict[str, list[tuple[etree._Element, str]]] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for name, value in el.attrib.items():
-            key = str(name)
-            if etree.QName(key).localname in locals_ or _is_id(key, extra):
-                found.setdefault(str(value), []).append((el, key))
+    hits = root.xpath(f"descendant-or-self::*/@*[{test}]")
+    assert isinstance(hits, list)
+    for attr in hits:
+        if isinstance(attr, etree._ElementUnicodeResult) and attr.attrname is not None:
+            parent = attr.getparent()
+            if parent is not None:
+                found.setdefault(str(attr), []).append((parent, str(attr.attrname)))
     return found
+
+
+_NAME: Final = re.compile(r"(\{[^{}]*\})?[A-Za-z_][\w.\-]*")
+
+
+def _id_local(name: str) -> str:
+    """The local part of a caller-named Id attribute (``name`` or ``{namespace}name``)."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"not an attribute name: {name!r}")
+    return etree.QName(name).localname
 
 
 def resolve_id(

@@ -9,6 +9,7 @@ URI. Everything ``LEGACY_PEER`` tolerates beyond ``STRICT`` is reported as a war
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -133,6 +134,7 @@ QUIRK_ENVELOPED_OBJECT: Final = "enveloped-object"
 transform: by the rules that digests nothing, yet one e-invoice tool computed the digest as if
 the transform were absent. Accepted only when named in ``allowed_quirks``."""
 _QUIRKS: Final = frozenset({QUIRK_ENVELOPED_OBJECT})
+_ATTRIBUTE_NAME: Final = re.compile(r"(\{[^{}]*\})?[A-Za-z_][\w.\-]*")
 
 INTEROP: Final = SignaturePolicy(
     name="interop",
@@ -154,13 +156,17 @@ def interop_policy(
 ) -> SignaturePolicy:
     """:data:`INTEROP` with SHA-1 (RSA-SHA1 and SHA-1 digests, reported as warnings), more Id
     attribute names, or named signer quirks accepted."""
+    names = frozenset(id_attributes)
+    for attr in names:
+        if not _ATTRIBUTE_NAME.fullmatch(attr):
+            raise ValueError(f"not an attribute name: {attr!r} (use name or {{namespace}}name)")
     quirks = frozenset(allow_quirks)
     unknown = quirks - _QUIRKS
     if unknown:
         raise ValueError(
             f"unknown quirk {sorted(unknown)[0]!r}; known: {', '.join(sorted(_QUIRKS))}"
         )
-    policy = replace(INTEROP, id_attributes=frozenset(id_attributes), allowed_quirks=quirks)
+    policy = replace(INTEROP, id_attributes=names, allowed_quirks=quirks)
     if allow_sha1:
         policy = replace(
             policy,
