@@ -721,3 +721,21 @@ def test_bad_id_attribute_name_is_refused() -> None:
         interop_policy(id_attributes=["not a name"])
     with pytest.raises(ValueError, match="quirk"):
         interop_policy(allow_quirks=["everything"])
+
+
+def test_many_references_to_a_large_element_hit_the_budget(
+    pki: PKI, trust: TrustStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qnegov.signing import _interop
+
+    big = b"<HoSo><Muc Id='m'>" + b"<x>Quang Nam</x>" * 2000 + b"</Muc></HoSo>"
+    signed = sign(big, pki.rsa, policy=INTEROP, references=["m"] * 8)
+    assert verify_signatures(signed, trust=trust).all_valid
+
+    class Small(_interop._Budget):
+        def __init__(self) -> None:
+            super().__init__(canonical_bytes=4 * 32_000)
+
+    monkeypatch.setattr(_interop, "_Budget", Small)
+    (result,) = verify_signatures(signed, trust=trust).signatures
+    assert result.error is not None and "denial of service" in result.error.message

@@ -106,7 +106,7 @@ def explain_tree(tree: etree._ElementTree) -> SignatureExplanation:
         parsed = parse_signature(sig, bad_certificate=lambda e: problems.append(e.message))
     except SignatureError as exc:
         return replace(base, problems=(*problems, exc.message))
-    signed_info = canonicalize(parsed.signed_info, parsed.c14n)
+    signed_info = canonicalize(parsed.signed_info, parsed.c14n, comments=parsed.c14n.with_comments)
     value_ok: bool | None = None
     certs = tuple(certificate_summary(c) for c in parsed.certificates)
     try:

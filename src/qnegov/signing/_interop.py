@@ -79,7 +79,36 @@ _XML_ID: Final = "{http://www.w3.org/XML/1998/namespace}id"
 _ID_LOCAL_NAMES: Final = frozenset({"Id", "ID", "id"})
 _VIETNAM: Final = timezone(timedelta(hours=7), "ICT")
 _MAX_REFERENCES: Final = 64
-_MAX_SIGNATURES: Final = 64
+_MAX_SIGNATURES: Final = 1024
+"""A TDiep message may carry many invoices of two or three signatures each."""
+_MAX_CANONICAL_BYTES: Final = 256 << 20
+"""All references of a document together may canonicalise this much (the safe parser's
+large-document bound): many references to a large element are a cheap way to burn CPU."""
+_MAX_DIAGNOSES: Final = 4
+"""Failed digests re-checked without indentation (each copies the tree) per document."""
+
+
+@dataclass(slots=True)
+class _Budget:
+    canonical_bytes: int = _MAX_CANONICAL_BYTES
+    diagnoses: int = _MAX_DIAGNOSES
+
+    def spend(self, size: int) -> None:
+        self.canonical_bytes -= size
+        if self.canonical_bytes < 0:
+            raise PolicyViolation(
+                tr(
+                    "the references of this document canonicalise to more than {limit} MB in "
+                    "total; refused (denial of service)",
+                    limit=_MAX_CANONICAL_BYTES >> 20,
+                )
+            )
+
+    def diagnose(self) -> bool:
+        self.diagnoses -= 1
+        return self.diagnoses >= 0
+
+
 _MAX_CERTIFICATES: Final = 16
 _BARE_NAME: Final = re.compile(r"#([A-Za-z_][\w.\-]*)")
 _CURVES: Final[dict[str, type[ec.SECP256R1 | ec.SECP384R1 | ec.SECP521R1]]] = {
@@ -729,6 +758,7 @@ def _check_reference(
     index: dict[str, list[tuple[etree._Element, str]]],
     policy: SignaturePolicy,
     warnings: list[Issue],
+    budget: _Budget,
 ) -> CoveredContent:
     sig = parsed.element
     target = _target(tree, ref, index, policy)
@@ -779,8 +809,11 @@ def _check_reference(
     content = canonical_reference(
         tree, sig, target, enveloped=enveloped, c14n=ref.c14n, prefixes=ref.prefixes
     )
+    budget.spend(len(content))
     if not hmac.compare_digest(ref.digest_method.digest(content), ref.digest_value):
-        if _whitespace_only_difference(tree, target, ref.digest_value, compute):
+        if budget.diagnose() and _whitespace_only_difference(
+            tree, target, ref.digest_value, compute
+        ):
             raise SignatureInvalid(
                 tr(
                     "the digest of {uri} does not match: whitespace differs from what was "
@@ -942,6 +975,7 @@ def _verify_one(
     trust: TrustStore,
     policy: SignaturePolicy,
     at: AtTime,
+    budget: _Budget,
 ) -> SignatureResult:
     path = "/" + "/".join(
         etree.QName(e).localname for e in [*reversed(list(sig.iterancestors())), sig]
@@ -961,14 +995,14 @@ def _verify_one(
                 )
             )
         covered = tuple(
-            _check_reference(tree, parsed, ref, index, policy, warnings)
+            _check_reference(tree, parsed, ref, index, policy, warnings, budget)
             for ref in parsed.references
         )
         data = _signed_info_bytes(parsed)
         try:
             cert, key = _signer_key(parsed, trust, data)
         except SignatureInvalid:
-            if _signed_info_whitespace(tree, parsed, trust):
+            if budget.diagnose() and _signed_info_whitespace(parsed, trust):
                 raise SignatureInvalid(
                     tr(
                         "the SignatureValue does not match: whitespace differs from what was "
@@ -1021,9 +1055,7 @@ def _verify_one(
         )
 
 
-def _signed_info_whitespace(
-    tree: etree._ElementTree, parsed: _Signature, trust: TrustStore
-) -> bool:
+def _signed_info_whitespace(parsed: _Signature, trust: TrustStore) -> bool:
     """Whether SignedInfo without its indentation verifies (pretty-printed after signing)."""
     twin = _xml.parse(etree.tostring(parsed.signed_info), name="<SignedInfo>").getroot()
     _strip_indentation(twin)
@@ -1073,9 +1105,10 @@ def verify_signatures(
             file=label,
         )
     index = id_index(root, policy.id_attributes)
+    budget = _Budget()
     results = []
     for sig in signatures:
-        result = _verify_one(tree, sig, index, trust=trust, policy=policy, at=at)
+        result = _verify_one(tree, sig, index, trust=trust, policy=policy, at=at, budget=budget)
         if result.error is not None and result.error.file is None:
             result.error.file = label
         results.append(result)
