@@ -413,6 +413,20 @@ def test_bare_key_value_needs_a_pinned_key(xmlsec: ModuleType, pki: PKI, tmp_pat
     pinned = TrustStore.from_paths(keys=[key_file])
     (result,) = verify_signatures(signed, trust=pinned).signatures
     assert result.valid and result.certificate is None and "pinned rsa key" in str(result.signer)
+    from qnegov.cli import main
+
+    doc = tmp_path / "keyvalue.xml"
+    doc.write_bytes(signed)
+    pem = tmp_path / "signer.pub.pem"
+    pem.write_bytes(
+        pki.rsa_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    assert main(["verify", str(doc), "--policy", "interop", "--key", str(pem)]) == 0
+    other = tmp_path / "other.pem"
+    other.write_bytes(pki.pem(pki.other.certificate))  # a certificate file pins its key
+    assert main(["verify", str(doc), "--policy", "interop", "--key", str(other)]) == 1
 
 
 def test_pinned_certificate_needs_no_chain(einvoice: bytes, pki: PKI, tmp_path: Path) -> None:

@@ -91,7 +91,9 @@ def _register_sign(
         description=tr(
             "Sign FILE with an enveloped XML signature covering the whole document. An edXML "
             "packet gets its signature as the last child of edXMLHeader; any other document "
-            "under its root element. Key passwords come from an environment variable."
+            "under its root element. Key passwords come from an environment variable. With "
+            "--policy interop: under --under, covering --reference Ids, beside existing "
+            "signatures."
         ),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help=tr("document to sign"))
@@ -164,7 +166,8 @@ def _register_verify(
         description=tr(
             "Verify the one enveloped signature of each FILE: intact content, allowed "
             "algorithms, a certificate that chains to a --trust anchor and is valid at --at. "
-            "Exit code 0 when every file verifies, 1 when one does not, 3 when one is unreadable."
+            "Exit code 0 when every file verifies, 1 when one does not, 3 when one is unreadable. "
+            "With --policy interop: every signature of each FILE, each with its own verdict."
         ),
     )
     parser.add_argument("files", type=Path, nargs="+", metavar="FILE", help=tr("files to verify"))
