@@ -16,6 +16,8 @@ from types import ModuleType
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from qnegov import _xml
@@ -753,3 +755,96 @@ def test_many_references_to_a_large_element_hit_the_budget(
     monkeypatch.setattr(_interop, "_Budget", Small)
     (result,) = verify_signatures(signed, trust=trust).signatures
     assert result.error is not None and "denial of service" in result.error.message
+
+
+# --- property: qnegov's subtree C14N agrees with libxmlsec1 on every method ----------------------
+
+_NAMESPACES = [None, "urn:vn:a", "urn:vn:b"]
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> tuple[bytes, list[str]]:
+    """Small trees with default and prefixed namespaces, xml:lang, and Ids on some elements."""
+    root_ns = draw(st.sampled_from(_NAMESPACES))
+    nsmap: dict[str | None, str] = {"p": "urn:vn:p"}
+    if root_ns:
+        nsmap[None] = root_ns
+    root = etree.Element(f"{{{root_ns}}}R" if root_ns else "R", nsmap=nsmap)
+    if draw(st.booleans()):
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", "vi")
+    ids: list[str] = []
+    parents = [root]
+    for n in range(draw(st.integers(1, 8))):
+        parent = draw(st.sampled_from(parents))
+        ns = draw(st.sampled_from([*_NAMESPACES, "urn:vn:p"]))
+        child = etree.SubElement(parent, f"{{{ns}}}E{n}" if ns else f"E{n}")
+        if draw(st.booleans()):
+            child.set("Id", f"i{n}")
+            ids.append(f"i{n}")
+        if draw(st.booleans()):
+            child.set("{urn:vn:p}a", "Quảng Nam")
+        child.text = draw(st.sampled_from(["", "x", " Hội An ", "a&b<c"]))
+        parents.append(child)
+    if not ids:
+        root.set("Id", "i-root")
+        ids.append("i-root")
+    return etree.tostring(root, encoding="UTF-8"), ids
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(doc=_documents(), method=st.sampled_from(sorted(_C14N)), data=st.data())
+def test_qnegov_signed_subtrees_verify_with_python_xmlsec(
+    xmlsec: ModuleType, pki: PKI, doc: tuple[bytes, list[str]], method: str, data: st.DataObject
+) -> None:
+    from dataclasses import replace
+
+    from qnegov.signing import C14NMethod
+
+    body, ids = doc
+    refs = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True))
+    policy = replace(INTEROP, sign_c14n=C14NMethod(_C14N[method]))
+    signed = sign(body, pki.rsa, policy=policy, references=refs)
+    (ours,) = verify_signatures(signed, trust=TrustStore([pki.root]), policy=policy).signatures
+    assert ours.valid, ours.error
+    tree = _xml.parse(signed)
+    ctx = xmlsec.SignatureContext()
+    for el in tree.getroot().iter():
+        if isinstance(el.tag, str) and el.get("Id") is not None:
+            ctx.register_id(el, "Id")
+    ctx.key = xmlsec.Key.from_memory(
+        pki.pem(pki.rsa.certificate), xmlsec.constants.KeyDataFormatCertPem
+    )
+    ctx.verify(next(tree.getroot().iter(DS + "Signature")))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(doc=_documents(), method=st.sampled_from(sorted(_C14N)), data=st.data())
+def test_python_xmlsec_signed_subtrees_verify_with_qnegov(
+    xmlsec: ModuleType, pki: PKI, doc: tuple[bytes, list[str]], method: str, data: st.DataObject
+) -> None:
+    body, ids = doc
+    refs = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True))
+    uri = _C14N[method]
+    references = "".join(
+        f'<Reference URI="#{i}"><Transforms><Transform Algorithm="{E.ENVELOPED}"/>'
+        f'<Transform Algorithm="{uri}"/></Transforms><DigestMethod Algorithm="{E.SHA256}"/>'
+        "<DigestValue/></Reference>"
+        for i in refs
+    )
+    template = _xml.parse(
+        f'<Signature xmlns="{DSIG_NS}"><SignedInfo><CanonicalizationMethod Algorithm="{uri}"/>'
+        f'<SignatureMethod Algorithm="{E.RSA_SHA256}"/>{references}</SignedInfo>'
+        "<SignatureValue/><KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo></Signature>".encode()
+    ).getroot()
+    tree = _xml.parse(body)
+    tree.getroot().append(template)
+    signed = _xmlsec_sign_vector(
+        xmlsec, etree.tostring(tree), pki.rsa_key, pki.pem(pki.rsa.certificate)
+    )
+    (ours,) = verify_signatures(signed, trust=TrustStore([pki.root])).signatures
+    assert ours.valid, ours.error
+    assert len(ours.covered) == len(refs)
