@@ -136,6 +136,7 @@ _REFUSED_ALGORITHMS: Final = {
 signature, and the classic HMACOutputLength truncation attack), MD5 and RIPEMD (broken or
 unreviewed hashes)."""
 
+_C14N_URIS: Final = frozenset(m.value for m in C14NMethod)
 _REFUSED_TRANSFORMS: Final = {
     "http://www.w3.org/TR/1999/REC-xpath-19991116": "XPath",
     "http://www.w3.org/2002/06/xmldsig-filter2": "XPath-Filter2",
@@ -184,9 +185,12 @@ class CoveredContent:
     ``tag`` the covered element's tag in the input. Read :attr:`signed_tree`, never the input.
     """
 
-    __slots__ = ("_tree", "element_id", "signed_bytes", "tag", "uri")
+    __slots__ = ("_source", "_tree", "element_id", "signed_bytes", "tag", "uri")
 
-    def __init__(self, *, uri: str, tag: str, signed_bytes: bytes) -> None:
+    def __init__(
+        self, *, uri: str, tag: str, signed_bytes: bytes, source: etree._Element | None = None
+    ) -> None:
+        self._source = source  # the verifier's private tree: read only during verification
         self.uri = uri
         self.element_id = uri[1:] if uri.startswith("#") else None
         self.tag = tag
@@ -274,7 +278,8 @@ class VerifiedSignatures:
 
 
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def _kids(el: etree._Element) -> list[etree._Element]:
@@ -473,7 +478,7 @@ def _reference(ref: etree._Element, policy: SignaturePolicy) -> _Reference:
                     )
                 enveloped = True
                 continue
-            if t_uri in set(C14NMethod):
+            if t_uri in _C14N_URIS:
                 c14n, prefixes = _c14n(transform, policy)
                 continue
             raise PolicyViolation(
@@ -830,7 +835,7 @@ def _check_reference(
             line=line,
         )
     tag = tree.getroot().tag if target is None else target.tag
-    return CoveredContent(uri=ref.uri, tag=str(tag), signed_bytes=content)
+    return CoveredContent(uri=ref.uri, tag=str(tag), signed_bytes=content, source=target)
 
 
 def _public_key_check(key: object, method: SignatureMethod, policy: SignaturePolicy) -> None:
@@ -897,9 +902,11 @@ def _signing_time(sig: etree._Element, covered: Sequence[CoveredContent]) -> dat
             if value:
                 own.add(value)
     for part in covered:
-        if part.element_id is None or part.element_id not in own:
+        if part.element_id is None or part.element_id not in own or part._source is None:
             continue
-        for el in part.signed_tree.getroot().iter("{*}SigningTime", "SigningTime"):
+        # the element whose canonical bytes just matched their digest: its text (comments and
+        # PIs left out by itertext) is what was signed, so no re-parse of the bytes is needed
+        for el in part._source.iter("{*}SigningTime", "SigningTime"):
             text = "".join(str(t) for t in el.itertext()).strip()
             try:
                 when = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -1013,6 +1020,8 @@ def _verify_one(
             raise
         _public_key_check(key, parsed.method, policy)
         signing_time = _signing_time(sig, covered)
+        for part in covered:
+            part._source = None  # results must not keep the private tree alive
         chain: tuple[x509.Certificate, ...] = ()
         if at == "signing-time":
             if signing_time is None:
