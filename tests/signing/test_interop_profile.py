@@ -692,6 +692,44 @@ def test_cli_signs_the_einvoice_shape_and_lists_every_signature(
     )
     lines = [ln for ln in capsys.readouterr().out.splitlines() if '"code": "signature_valid"' in ln]
     assert len(lines) == 2 and "DSCKS/NBan" in lines[0] and "DSCKS/CQT" in lines[1]
+    three = tmp_path / "three.xml"  # the issue's command: --under etc. imply --policy interop
+    assert (
+        main(
+            [
+                "sign",
+                str(one),
+                "--key",
+                str(key),
+                "--cert",
+                str(cert),
+                "--under",
+                "DSCKS/NMua",
+                "-o",
+                str(three),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "sign",
+                str(one),
+                "--key",
+                str(key),
+                "--cert",
+                str(cert),
+                "--policy",
+                "strict",
+                "--under",
+                "DSCKS/NMua",
+                "-o",
+                str(three),
+            ]
+        )
+        == 3
+    )
+    capsys.readouterr()
     two.write_bytes(two.read_bytes().replace(b'Id-MCCQT">00', b'Id-MCCQT">FF'))
     assert main(["verify", str(two), "--policy", "interop", "--cert", str(cert)]) == 1
     out = capsys.readouterr().out

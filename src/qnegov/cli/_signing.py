@@ -118,10 +118,11 @@ def _register_sign(
     parser.add_argument(
         "--policy",
         choices=("strict", "legacy", "interop"),
-        default="strict",
+        default=None,
         help=tr(
             "strict: RSA/ECDSA-SHA256 (default); legacy: RSA-SHA1 for old peers; interop: "
-            "signatures by Id beside existing ones (e-invoices)"
+            "signatures by Id beside existing ones (e-invoices; implied by --under, "
+            "--reference, --signing-time and --signature-id)"
         ),
     )
     parser.add_argument(
@@ -284,7 +285,8 @@ def load_signer(args: argparse.Namespace) -> KeySigner:
 
 def run_sign(args: argparse.Namespace, ctx: Context) -> int:
     signer = load_signer(args)
-    policy = policy_by_name(args.policy)
+    shaped = bool(args.under or args.reference or args.signing_time or args.signature_id)
+    policy = policy_by_name(args.policy or ("interop" if shaped else "strict"))
     tree = parse_large(args.file)
     packet = is_packet(tree.getroot())
     if policy.interop:
@@ -300,7 +302,7 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
             signature_id=args.signature_id,
         )
     else:
-        if args.under or args.reference or args.signing_time or args.signature_id:
+        if shaped:
             raise InputError(
                 tr("--under, --reference, --signing-time and --signature-id need --policy interop")
             )
