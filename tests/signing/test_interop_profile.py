@@ -886,3 +886,15 @@ def test_python_xmlsec_signed_subtrees_verify_with_qnegov(
     (ours,) = verify_signatures(signed, trust=TrustStore([pki.root])).signatures
     assert ours.valid, ours.error
     assert len(ours.covered) == len(refs)
+
+
+def test_explain_and_status_report_a_root_signature_without_raising(pki: PKI) -> None:
+    from qnegov.signing import explain, signature_status
+
+    signed = sign(b"<a><b>x</b></a>", pki.rsa)
+    sig = _tree(signed).getroot().find(DS + "Signature")
+    assert sig is not None
+    alone = etree.tostring(sig)
+    found = explain(alone)
+    assert any("document element" in p for p in found.problems) and not found.intact
+    assert [i.code for i in signature_status(_xml.parse(alone))] == ["signature_broken"]

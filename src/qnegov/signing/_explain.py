@@ -123,7 +123,17 @@ def explain_tree(tree: etree._ElementTree) -> SignatureExplanation:
         except SignatureError as exc:
             value_ok = False
             problems.append(exc.message)
-    detach_signature(sig)
+    try:
+        detach_signature(sig)
+    except SignatureError as exc:  # the signature is the document element
+        return replace(
+            base,
+            c14n=parsed.c14n.value,
+            signature_method=parsed.method.value,
+            signature_value_ok=value_ok,
+            certificates=certs,
+            problems=(*problems, exc.message),
+        )
     content = canonicalize(tree, parsed.reference_c14n, parsed.inclusive_prefixes)
     computed = parsed.digest_method.digest(content)
     reference = ReferenceExplanation(
