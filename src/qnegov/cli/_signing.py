@@ -362,9 +362,10 @@ def _interop_issues(name: str, found: VerifiedSignatures) -> list[Issue]:
                 Issue(
                     warning.code,
                     warning.severity,
-                    f"{where}: {warning.message}",
+                    warning.message,
                     file=name,
                     line=warning.line,
+                    path=where,
                     rule=warning.rule,
                 )
             )
@@ -373,9 +374,10 @@ def _interop_issues(name: str, found: VerifiedSignatures) -> list[Issue]:
                 Issue(
                     result.error.code,
                     Severity.ERROR,
-                    f"{where}: {result.error.message}",
+                    result.error.message,
                     file=name,
                     line=result.error.line,
+                    path=where,
                 )
             )
             continue
@@ -384,9 +386,8 @@ def _interop_issues(name: str, found: VerifiedSignatures) -> list[Issue]:
                 SIGNATURE_VALID,
                 Severity.INFO,
                 tr(
-                    "{where}: signature valid: signed by {signer} with {method}, signing time "
-                    "{time}; covers {covered}",
-                    where=where,
+                    "signature valid: signed by {signer} with {method}, signing time {time}; "
+                    "covers {covered}",
                     signer=result.signer,
                     method=result.signature_method.name if result.signature_method else "-",
                     time=result.signing_time.isoformat() if result.signing_time else "-",
@@ -397,6 +398,7 @@ def _interop_issues(name: str, found: VerifiedSignatures) -> list[Issue]:
                 ),
                 file=name,
                 line=result.line,
+                path=where,
             )
         )
     return issues
