@@ -12,6 +12,7 @@ and the canonical bytes of exactly the elements it covers, which are what an app
 from __future__ import annotations
 
 import copy
+import functools
 import hmac
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -297,9 +298,19 @@ def _kids(el: etree._Element) -> list[etree._Element]:
     return kids
 
 
-def _algorithm_uri(el: etree._Element, what: str) -> str:
+def _what(key: str) -> str:
+    """The algorithm kind in the user's language (translated only when a message needs it)."""
+    if key == "c14n":
+        return tr("canonicalisation")
+    if key == "signature":
+        return tr("signature")
+    return tr("digest")
+
+
+def _algorithm_uri(el: etree._Element, kind: str) -> str:
     uri = el.get("Algorithm", "")
     if uri in _REFUSED_ALGORITHMS:
+        what = _what(kind)
         raise PolicyViolation(
             tr(
                 "{what} algorithm {name} ({uri}) is refused: DSA, HMAC, MD5 and RIPEMD are not "
@@ -326,7 +337,7 @@ def _sha1_refusal(name: str, policy: SignaturePolicy, line: int | None) -> Polic
 
 
 def _c14n(el: etree._Element, policy: SignaturePolicy) -> tuple[C14NMethod, tuple[str, ...]]:
-    uri = _algorithm_uri(el, tr("canonicalisation"))
+    uri = _algorithm_uri(el, "c14n")
     try:
         method = C14NMethod(uri)
     except ValueError:
@@ -408,7 +419,7 @@ def _parse(sig: etree._Element, policy: SignaturePolicy) -> _Signature:
 
 
 def _signature_method(el: etree._Element, policy: SignaturePolicy) -> SignatureMethod:
-    uri = _algorithm_uri(el, tr("signature"))
+    uri = _algorithm_uri(el, "signature")
     try:
         method = SignatureMethod(uri)
     except ValueError:
@@ -490,7 +501,7 @@ def _reference(ref: etree._Element, policy: SignaturePolicy) -> _Reference:
             tr("a Reference must hold DigestMethod and DigestValue after its Transforms"),
             line=line,
         )
-    d_uri = _algorithm_uri(kids[0], tr("digest"))
+    d_uri = _algorithm_uri(kids[0], "digest")
     try:
         digest = DigestMethod(d_uri)
     except ValueError:
@@ -601,10 +612,9 @@ def id_index(
     foreign namespace makes the value ambiguous, which is how it is refused. One XPath pass
     (in C) finds them.
     """
-    names = sorted(_ID_LOCAL_NAMES | {_id_local(n) for n in extra})
-    test = " or ".join(f"local-name()='{n}'" for n in names)
+    names = tuple(sorted(_ID_LOCAL_NAMES | {_id_local(n) for n in extra}))
     found: dict[str, list[tuple[etree._Element, str]]] = {}
-    hits = root.xpath(f"descendant-or-self::*/@*[{test}]")
+    hits = _id_xpath(names)(root)
     assert isinstance(hits, list)
     for attr in hits:
         if isinstance(attr, etree._ElementUnicodeResult) and attr.attrname is not None:
@@ -612,6 +622,13 @@ def id_index(
             if parent is not None:
                 found.setdefault(str(attr), []).append((parent, str(attr.attrname)))
     return found
+
+
+@functools.lru_cache(maxsize=32)
+def _id_xpath(names: tuple[str, ...]) -> etree.XPath:
+    """The compiled XPath finding every attribute with one of these local names."""
+    test = " or ".join(f"local-name()='{n}'" for n in names)
+    return etree.XPath(f"descendant-or-self::*/@*[{test}]")
 
 
 _NAME: Final = re.compile(r"(\{[^{}]*\})?[A-Za-z_][\w.\-]*")
