@@ -18,7 +18,14 @@ from qnegov.errors import InputError, QnegovError, SignatureError
 from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
 
 if TYPE_CHECKING:  # imported in the commands: building the parser must not load signxml
-    from qnegov.signing import KeySigner, SignatureExplanation, TrustStore, VerifiedDocument
+    from qnegov.signing import (
+        KeySigner,
+        SignatureExplanation,
+        SignaturePolicy,
+        TrustStore,
+        VerifiedDocument,
+        VerifiedSignatures,
+    )
 
 __all__ = ["packet_signature_issues", "register", "step_signatures"]
 
@@ -73,7 +80,9 @@ def _register_sign(
         description=tr(
             "Sign FILE with an enveloped XML signature covering the whole document. An edXML "
             "packet gets its signature as the last child of edXMLHeader; any other document "
-            "under its root element. Key passwords come from an environment variable."
+            "under its root element. Key passwords come from an environment variable. With "
+            "--policy interop: under --under, covering --reference Ids, beside existing "
+            "signatures."
         ),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help=tr("document to sign"))
@@ -97,9 +106,34 @@ def _register_sign(
     )
     parser.add_argument(
         "--policy",
-        choices=("strict", "legacy"),
-        default="strict",
-        help=tr("strict: RSA/ECDSA-SHA256 (default); legacy: RSA-SHA1 for old peers"),
+        choices=("strict", "legacy", "interop"),
+        default=None,
+        help=tr(
+            "strict: RSA/ECDSA-SHA256 (default); legacy: RSA-SHA1 for old peers; interop: "
+            "signatures by Id beside existing ones (e-invoices; implied by --under, "
+            "--reference, --signing-time and --signature-id)"
+        ),
+    )
+    parser.add_argument(
+        "--under",
+        metavar="PATH",
+        help=tr("interop: place the signature under this element (e.g. DSCKS/NBan)"),
+    )
+    parser.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="ID",
+        help=tr("interop: cover the element with this Id (repeatable; default: whole document)"),
+    )
+    parser.add_argument(
+        "--signing-time",
+        type=_parse_signing_time,
+        metavar="DATETIME",
+        help=tr("interop: add a signed SigningTime property (ISO time, or 'now')"),
+    )
+    parser.add_argument(
+        "--signature-id", metavar="ID", help=tr("interop: the Id of the new Signature element")
     )
     parser.add_argument(
         "-o",
@@ -122,7 +156,8 @@ def _register_verify(
         description=tr(
             "Verify the one enveloped signature of each FILE: intact content, allowed "
             "algorithms, a certificate that chains to a --trust anchor and is valid at --at. "
-            "Exit code 0 when every file verifies, 1 when one does not, 3 when one is unreadable."
+            "Exit code 0 when every file verifies, 1 when one does not, 3 when one is unreadable. "
+            "With --policy interop: every signature of each FILE, each with its own verdict."
         ),
     )
     parser.add_argument("files", type=Path, nargs="+", metavar="FILE", help=tr("files to verify"))
@@ -130,9 +165,25 @@ def _register_verify(
         "--trust",
         type=Path,
         action="append",
-        required=True,
+        default=[],
         metavar="PATH",
         help=tr("trusted CA certificate file or folder (repeatable)"),
+    )
+    parser.add_argument(
+        "--cert",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=tr("pin a signer certificate, trusted without a chain (repeatable, PEM or DER)"),
+    )
+    parser.add_argument(
+        "--key",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=tr("pin a bare public key, for KeyValue signatures (repeatable, PEM or DER)"),
     )
     parser.add_argument(
         "--intermediates",
@@ -144,15 +195,40 @@ def _register_verify(
     )
     parser.add_argument(
         "--policy",
-        choices=("strict", "legacy"),
+        choices=("strict", "legacy", "interop"),
         default="strict",
-        help=tr("strict (default) or legacy (accepts RSA-SHA1 and the VNPT shape, with warnings)"),
+        help=tr(
+            "strict (default), legacy (accepts RSA-SHA1 and the VNPT shape, with warnings) or "
+            "interop (every signature, references by Id: e-invoices)"
+        ),
+    )
+    parser.add_argument(
+        "--allow-sha1",
+        action="store_true",
+        help=tr("interop: accept RSA-SHA1 and SHA-1 digests (reported as warnings)"),
+    )
+    parser.add_argument(
+        "--id-attribute",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=tr("interop: one more attribute name to read as an Id (repeatable)"),
+    )
+    parser.add_argument(
+        "--allow-quirk",
+        action="append",
+        default=[],
+        choices=("enveloped-object",),
+        help=tr("interop: accept a known signer defect, reported as a warning"),
     )
     parser.add_argument(
         "--at",
-        type=_parse_time,
+        type=_parse_at,
         metavar="DATETIME",
-        help=tr("check certificates at this ISO time instead of now (no zone: Vietnam time)"),
+        help=tr(
+            "check certificates at this ISO time instead of now (no zone: Vietnam time); "
+            "interop: 'signing-time' checks each at its own signed signing time"
+        ),
     )
     parser.add_argument(
         "--explain",
@@ -168,6 +244,16 @@ def _parse_time(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(tr("not an ISO date-time: {text}", text=text)) from None
     return value if value.tzinfo else value.replace(tzinfo=_VIETNAM)
+
+
+def _parse_at(text: str) -> datetime | str:
+    return "signing-time" if text == "signing-time" else _parse_time(text)
+
+
+def _parse_signing_time(text: str) -> datetime:
+    if text == "now":
+        return datetime.now(_VIETNAM).replace(microsecond=0)
+    return _parse_time(text)
 
 
 def _password(var: str) -> str | None:
@@ -194,11 +280,29 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.signing._verify import parse_large
 
     signer = load_signer(args)
-    policy = policy_by_name(args.policy)
+    shaped = bool(args.under or args.reference or args.signing_time or args.signature_id)
+    policy = policy_by_name(args.policy or ("interop" if shaped else "strict"))
     tree = parse_large(args.file)
     packet = is_packet(tree.getroot())
-    signer_fn = sign_packet if packet else sign
-    signed = signer_fn(tree, signer, policy=policy, name=str(args.file))
+    if policy.interop:
+        packet = False
+        signed = sign(
+            tree,
+            signer,
+            policy=policy,
+            name=str(args.file),
+            under=args.under,
+            references=args.reference,
+            signing_time=args.signing_time,
+            signature_id=args.signature_id,
+        )
+    else:
+        if shaped:
+            raise InputError(
+                tr("--under, --reference, --signing-time and --signature-id need --policy interop")
+            )
+        signer_fn = sign_packet if packet else sign
+        signed = signer_fn(tree, signer, policy=policy, name=str(args.file))
     try:
         args.output.write_bytes(signed)
     except OSError as exc:
@@ -217,21 +321,119 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _verify_one(path: Path, trust: TrustStore, args: argparse.Namespace) -> VerifiedDocument:
-    from qnegov.signing import policy_by_name, verify, verify_packet
+    from qnegov.signing import verify, verify_packet
     from qnegov.signing._packet import is_packet
     from qnegov.signing._verify import parse_large
 
     tree = parse_large(path)
-    policy = policy_by_name(args.policy)
+    policy = _verify_policy(args)
     check = verify_packet if is_packet(tree.getroot()) else verify
     return check(tree, trust=trust, policy=policy, at=args.at, name=str(path))
 
 
-def run_verify(args: argparse.Namespace, ctx: Context) -> int:
-    from qnegov.signing import TrustStore
+def _verify_policy(args: argparse.Namespace) -> SignaturePolicy:
+    from qnegov.signing import interop_policy, policy_by_name
 
-    trust = TrustStore.from_paths(*args.trust, intermediates=args.intermediates)
+    if args.policy == "interop":
+        try:
+            return interop_policy(
+                allow_sha1=args.allow_sha1,
+                id_attributes=args.id_attribute,
+                allow_quirks=args.allow_quirk,
+            )
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    if args.allow_sha1 or args.id_attribute or args.allow_quirk or args.at == "signing-time":
+        raise InputError(
+            tr(
+                "--allow-sha1, --id-attribute, --allow-quirk and --at signing-time need "
+                "--policy interop"
+            )
+        )
+    return policy_by_name(args.policy)
+
+
+def _interop_issues(name: str, found: VerifiedSignatures) -> list[Issue]:
+    """One issue per signature (its verdict), plus each signature's warnings."""
+    issues: list[Issue] = []
+    for result in found.signatures:
+        where = result.path + (f" #{result.signature_id}" if result.signature_id else "")
+        for warning in result.warnings:
+            issues.append(
+                Issue(
+                    warning.code,
+                    warning.severity,
+                    warning.message,
+                    file=name,
+                    line=warning.line,
+                    path=where,
+                    rule=warning.rule,
+                )
+            )
+        if result.error is not None:
+            issues.append(
+                Issue(
+                    result.error.code,
+                    Severity.ERROR,
+                    result.error.message,
+                    file=name,
+                    line=result.error.line,
+                    path=where,
+                )
+            )
+            continue
+        issues.append(
+            Issue(
+                SIGNATURE_VALID,
+                Severity.INFO,
+                tr(
+                    "signature valid: signed by {signer} with {method}, signing time {time}; "
+                    "covers {covered}",
+                    signer=result.signer,
+                    method=result.signature_method.name if result.signature_method else "-",
+                    time=result.signing_time.isoformat() if result.signing_time else "-",
+                    covered=", ".join(
+                        f"{c.uri or chr(34) * 2} ({c.local_name}, {len(c.signed_bytes)} bytes)"
+                        for c in result.covered
+                    ),
+                ),
+                file=name,
+                line=result.line,
+                path=where,
+            )
+        )
+    return issues
+
+
+def run_verify(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.signing import TrustStore, verify_signatures
+
+    if not (args.trust or args.cert or args.key):
+        raise InputError(tr("verify needs --trust, --cert or --key (what to trust)"))
+    policy = _verify_policy(args)
+    trust = TrustStore.from_paths(
+        *args.trust, intermediates=args.intermediates, certificates=args.cert, keys=args.key
+    )
     report = Report()
+    if policy.interop:
+        for path in args.files:
+            name = str(path)
+            report.files.append(name)
+            try:
+                found = verify_signatures(path, trust=trust, policy=policy, at=args.at, name=name)
+            except SignatureError as exc:
+                report.add(
+                    Issue(
+                        exc.code, Severity.ERROR, exc.message, file=exc.file or name, line=exc.line
+                    )
+                )
+                continue
+            except QnegovError as exc:
+                report.add(issue_from_error(exc, file=name))
+                continue
+            for issue in _interop_issues(name, found):
+                report.add(issue)
+        return ctx.emit_report(report.finish())
     for path in args.files:
         name = str(path)
         report.files.append(name)

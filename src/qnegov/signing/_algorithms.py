@@ -100,16 +100,36 @@ class C14NMethod(enum.StrEnum):
     EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
     EXC_C14N_LEGACY_URI = "http://www.w3.org/TR/xml-exc-c14n#"
     """Not an XML-DSig identifier: the VPCP reference samples write it for exclusive C14N."""
+    C14N_10_COMMENTS = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
+    C14N_11 = "http://www.w3.org/2006/12/xml-c14n11"
+    C14N_11_COMMENTS = "http://www.w3.org/2006/12/xml-c14n11#WithComments"
+    EXC_C14N_COMMENTS = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
 
     @property
     def exclusive(self) -> bool:
         """Exclusive (namespaces rendered where used) rather than inclusive C14N."""
-        return self is not C14NMethod.C14N_10
+        return self in _EXCLUSIVE
+
+    @property
+    def with_comments(self) -> bool:
+        """Comments are kept in the node-set (only matters where the input has comments:
+        ``SignedInfo``; same-document references drop comments before any transform)."""
+        return self.value.endswith("#WithComments")
+
+    @property
+    def version_11(self) -> bool:
+        """C14N 1.1: ``xml:id`` is not inherited by a document subset, ``xml:base`` is joined."""
+        return self in (C14NMethod.C14N_11, C14NMethod.C14N_11_COMMENTS)
 
     @property
     def legacy(self) -> bool:
         """Only the legacy policy reads the misspelt URI, and says so."""
         return self is C14NMethod.EXC_C14N_LEGACY_URI
+
+
+_EXCLUSIVE: Final = frozenset(
+    {C14NMethod.EXC_C14N, C14NMethod.EXC_C14N_LEGACY_URI, C14NMethod.EXC_C14N_COMMENTS}
+)
 
 
 class Transform(enum.StrEnum):

@@ -9,6 +9,7 @@ signature value; what it returns as signed becomes the result, so callers see on
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Final
 
 from cryptography import x509
@@ -52,6 +53,7 @@ def verify_reference_by_id(
     chain: tuple[x509.Certificate, ...],
     policy: SignaturePolicy,
     warnings: tuple[Issue, ...],
+    at: datetime | None = None,
 ) -> VerifiedDocument:
     """Verify a ``#id`` reference; the result's signed content is the referenced element."""
     if parsed.legacy_namespace:
@@ -68,8 +70,14 @@ def verify_reference_by_id(
                 count=len(holders),
             )
         )
+    # qnegov has already checked the whole chain at ``at`` with the policy's clock skew; signxml
+    # checks the leaf again at its own verification time (now, by default, without skew), so it
+    # is given a moment inside the leaf's validity: the nearest one to ``at``.
+    when = (at or datetime.now(UTC)).astimezone(UTC)
+    when = min(max(when, leaf.not_valid_before_utc), leaf.not_valid_after_utc)
     config = SignatureConfiguration(
         require_x509=True,
+        verification_time=when,
         expect_references=1,
         signature_methods=frozenset(SignxmlMethod(m.value) for m in policy.signature_methods),
         digest_algorithms=frozenset(DigestAlgorithm(d.value) for d in policy.digest_methods),

@@ -14,6 +14,8 @@ from typing import Final
 from lxml import etree
 
 from qnegov import _xml
+from qnegov._i18n import tr
+from qnegov.errors import PolicyViolation
 from qnegov.signing._algorithms import C14NMethod
 
 __all__ = ["canonicalize", "detach_signature"]
@@ -25,36 +27,64 @@ def canonicalize(
     node: etree._Element | etree._ElementTree,
     method: C14NMethod,
     prefixes: Sequence[str] = (),
+    *,
+    comments: bool = False,
 ) -> bytes:
     """C14N bytes of ``node`` (a whole document when given the tree), comments excluded.
 
-    Comments are always excluded: a same-document ``URI=""`` reference drops them, and so does
-    every canonicalisation method a policy can allow.
+    Comments are excluded unless ``comments`` (a ``#WithComments`` method applied to
+    ``SignedInfo``): a same-document reference (``URI=""`` or ``#id``) drops them before any
+    transform runs, so its content never carries comments whatever the method.
     """
-    if isinstance(node, etree._Element) and not method.exclusive and node.getparent() is not None:
-        node = _standalone(node)
+    if (
+        isinstance(node, etree._Element)
+        and not method.exclusive
+        and node.getparent() is not None
+        and _needs_standalone(node)
+    ):
+        node = _standalone(node, version_11=method.version_11)
     return etree.tostring(
         node,
         method="c14n",
         exclusive=method.exclusive,
-        with_comments=False,
+        with_comments=comments,
         inclusive_ns_prefixes=list(prefixes) if prefixes and method.exclusive else None,
     )
 
 
-def _standalone(node: etree._Element) -> etree._Element:
+def _needs_standalone(node: etree._Element) -> bool:
+    """Whether libxml2's subtree C14N would go wrong: a default namespace in scope (spurious
+    ``xmlns=""`` below), or ``xml:`` attributes to inherit from ancestors. Otherwise the
+    subtree is canonicalised in place, without the copy (which costs a serialise and a parse).
+    """
+    if None in node.nsmap:
+        return True
+    return any(str(key).startswith(_XML_NS) for a in node.iterancestors() for key in a.attrib)
+
+
+def _standalone(node: etree._Element, *, version_11: bool = False) -> etree._Element:
     """A parent-less copy of ``node`` carrying what inclusive C14N inherits from its ancestors.
 
     libxml2 canonicalises an inner subtree in a default namespace with spurious ``xmlns=""``
     on its grandchildren. lxml serialises a subtree with every in-scope namespace declared on
     it and the prefixes untouched; re-parsed (safely), the copy canonicalises correctly once
     the ``xml:`` attributes inherited from ancestors are added, as C14N 1.0 requires.
+
+    C14N 1.1 inherits ``xml:lang`` and ``xml:space`` only; an inherited ``xml:base`` (which it
+    would have to join as URIs) is refused rather than guessed.
     """
     copy = _xml.parse(etree.tostring(node), name="<SignedInfo>").getroot()
     for ancestor in node.iterancestors():
         for key, value in ancestor.attrib.items():
-            if str(key).startswith(_XML_NS) and copy.get(key) is None:
-                copy.set(key, value)
+            if not str(key).startswith(_XML_NS) or copy.get(key) is not None:
+                continue
+            if version_11 and key == _XML_NS + "id":
+                continue
+            if version_11 and key == _XML_NS + "base":
+                raise PolicyViolation(
+                    tr("C14N 1.1 of an element below an xml:base attribute is not supported")
+                )
+            copy.set(key, value)
     return copy
 
 
@@ -62,7 +92,13 @@ def detach_signature(signature: etree._Element) -> None:
     """Remove ``signature`` from its tree for good, keeping the text that followed it."""
     parent = signature.getparent()
     if parent is None:
-        raise ValueError("the signature is the document element")
+        raise PolicyViolation(
+            tr(
+                "the signature is the document element: an enveloped-signature transform "
+                "would leave nothing to sign"
+            ),
+            line=signature.sourceline if isinstance(signature.sourceline, int) else None,
+        )
     tail = signature.tail
     signature.tail = None
     if tail:

@@ -106,7 +106,7 @@ def explain_tree(tree: etree._ElementTree) -> SignatureExplanation:
         parsed = parse_signature(sig, bad_certificate=lambda e: problems.append(e.message))
     except SignatureError as exc:
         return replace(base, problems=(*problems, exc.message))
-    signed_info = canonicalize(parsed.signed_info, parsed.c14n)
+    signed_info = canonicalize(parsed.signed_info, parsed.c14n, comments=parsed.c14n.with_comments)
     value_ok: bool | None = None
     certs = tuple(certificate_summary(c) for c in parsed.certificates)
     try:
@@ -123,7 +123,17 @@ def explain_tree(tree: etree._ElementTree) -> SignatureExplanation:
         except SignatureError as exc:
             value_ok = False
             problems.append(exc.message)
-    detach_signature(sig)
+    try:
+        detach_signature(sig)
+    except SignatureError as exc:  # the signature is the document element
+        return replace(
+            base,
+            c14n=parsed.c14n.value,
+            signature_method=parsed.method.value,
+            signature_value_ok=value_ok,
+            certificates=certs,
+            problems=(*problems, exc.message),
+        )
     content = canonicalize(tree, parsed.reference_c14n, parsed.inclusive_prefixes)
     computed = parsed.digest_method.digest(content)
     reference = ReferenceExplanation(

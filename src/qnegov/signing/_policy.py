@@ -9,13 +9,24 @@ URI. Everything ``LEGACY_PEER`` tolerates beyond ``STRICT`` is reported as a war
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Final
 
 from qnegov.signing._algorithms import C14NMethod, DigestMethod, SignatureMethod
 
-__all__ = ["LEGACY_PEER", "STRICT", "KeyInfoForm", "SignaturePolicy", "policy_by_name"]
+__all__ = [
+    "INTEROP",
+    "LEGACY_PEER",
+    "QUIRK_ENVELOPED_OBJECT",
+    "STRICT",
+    "KeyInfoForm",
+    "SignaturePolicy",
+    "interop_policy",
+    "policy_by_name",
+]
 
 
 class KeyInfoForm(enum.StrEnum):
@@ -69,6 +80,14 @@ class SignaturePolicy:
     sign_digest: DigestMethod = DigestMethod.SHA256
     """Hash used when signing (reference digest and signature method alike)."""
     sign_c14n: C14NMethod = C14NMethod.EXC_C14N
+    interop: bool = False
+    """The general W3C profile (:data:`INTEROP`): every signature of the document is verified,
+    each with any number of references by Id, and the result lists them all."""
+    id_attributes: frozenset[str] = frozenset()
+    """Attribute names recognised as Ids besides ``Id``, ``ID``, ``id``, ``xml:id``, ``wsu:Id``
+    (a local name, or ``{namespace}name``); interop profile only."""
+    allowed_quirks: frozenset[str] = frozenset()
+    """Known signer defects accepted (with a warning), e.g. :data:`QUIRK_ENVELOPED_OBJECT`."""
 
     def __post_init__(self) -> None:
         if self.sign_digest not in self.digest_methods:
@@ -108,12 +127,64 @@ namespace-less ``Signature`` and the misspelt exclusive-C14N URI (each reported 
 and signs with RSA-SHA1 (still in the proper XML-DSig namespace) so that those peers can
 verify. Key sizes, whole-document reference and trust are as strict as ``STRICT``."""
 
-_BY_NAME: Final = {"strict": STRICT, "legacy": LEGACY_PEER}
+_ALL_C14N: Final = frozenset(C14NMethod) - {C14NMethod.EXC_C14N_LEGACY_URI}
+
+QUIRK_ENVELOPED_OBJECT: Final = "enveloped-object"
+"""A reference into the signature's own ``Object`` that also declares the enveloped-signature
+transform: by the rules that digests nothing, yet one e-invoice tool computed the digest as if
+the transform were absent. Accepted only when named in ``allowed_quirks``."""
+_QUIRKS: Final = frozenset({QUIRK_ENVELOPED_OBJECT})
+_ATTRIBUTE_NAME: Final = re.compile(r"(\{[^{}]*\})?[A-Za-z_][\w.\-]*")
+
+INTEROP: Final = SignaturePolicy(
+    name="interop",
+    c14n_methods=_ALL_C14N,
+    require_whole_document=False,
+    interop=True,
+)
+"""The W3C profile as Vietnamese e-invoices and other integrators use it: every signature of the
+document, each with references to the whole document or to elements by Id (enveloped,
+enveloping and detached same-document), C14N 1.0/1.1/exclusive with or without comments,
+RSA and ECDSA with SHA-256 or stronger. SHA-1 only through :func:`interop_policy`."""
+
+
+def interop_policy(
+    *,
+    allow_sha1: bool = False,
+    id_attributes: Iterable[str] = (),
+    allow_quirks: Iterable[str] = (),
+) -> SignaturePolicy:
+    """:data:`INTEROP` with SHA-1 (RSA-SHA1 and SHA-1 digests, reported as warnings), more Id
+    attribute names, or named signer quirks accepted."""
+    names = frozenset(id_attributes)
+    for attr in names:
+        if not _ATTRIBUTE_NAME.fullmatch(attr):
+            raise ValueError(f"not an attribute name: {attr!r} (use name or {{namespace}}name)")
+    quirks = frozenset(allow_quirks)
+    unknown = quirks - _QUIRKS
+    if unknown:
+        raise ValueError(
+            f"unknown quirk {sorted(unknown)[0]!r}; known: {', '.join(sorted(_QUIRKS))}"
+        )
+    policy = replace(INTEROP, id_attributes=names, allowed_quirks=quirks)
+    if allow_sha1:
+        policy = replace(
+            policy,
+            name="interop",
+            signature_methods=policy.signature_methods | {SignatureMethod.RSA_SHA1},
+            digest_methods=policy.digest_methods | {DigestMethod.SHA1},
+        )
+    return policy
+
+
+_BY_NAME: Final = {"strict": STRICT, "legacy": LEGACY_PEER, "interop": INTEROP}
 
 
 def policy_by_name(name: str) -> SignaturePolicy:
-    """``"strict"`` or ``"legacy"`` (the CLI's ``--policy`` values)."""
+    """``"strict"``, ``"legacy"`` or ``"interop"`` (the CLI's ``--policy`` values)."""
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ValueError(f"unknown signature policy {name!r}; expected strict or legacy") from None
+        raise ValueError(
+            f"unknown signature policy {name!r}; expected strict, legacy or interop"
+        ) from None

@@ -9,21 +9,22 @@ as much on 1 MB packets (see ``benchmarks/signing.py``).
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from qnegov._i18n import tr
 from qnegov.errors import AmbiguousSignature, PolicyViolation, SignatureMissing
-from qnegov.signing._algorithms import DSIG_NS, Transform
+from qnegov.signing._algorithms import DSIG_NS, SignatureMethod, Transform
 from qnegov.signing._c14n import canonicalize
 from qnegov.signing._keys import Signer
 from qnegov.signing._policy import STRICT, SignaturePolicy
 from qnegov.signing._structure import find_signature
 from qnegov.signing._verify import SignedInput, load_tree
 
-__all__ = ["serialize", "sign", "sign_tree"]
+__all__ = ["serialize", "sign", "sign_tree", "signing_method"]
 
 _DS = f"{{{DSIG_NS}}}"
 
@@ -51,21 +52,8 @@ def _refuse_existing(root: etree._Element) -> None:
     )
 
 
-def sign_tree(
-    tree: etree._ElementTree,
-    signer: Signer,
-    *,
-    policy: SignaturePolicy = STRICT,
-    parent: Callable[[etree._Element], etree._Element] | None = None,
-) -> etree._Element:
-    """Sign ``tree`` in place; the signature becomes the last child of ``parent(root)``.
-
-    Returns the new ``Signature`` element. ``parent`` defaults to the document element.
-    """
-    if not isinstance(signer, Signer):
-        raise TypeError("signer must implement qnegov.signing.Signer (e.g. a KeySigner)")
-    root = tree.getroot()
-    _refuse_existing(root)
+def signing_method(signer: Signer, policy: SignaturePolicy) -> SignatureMethod:
+    """The method ``signer``'s key signs with under ``policy``, or the typed refusal."""
     try:
         method = policy.allows_signing(signer.key_type)
     except ValueError:
@@ -87,6 +75,25 @@ def sign_tree(
                 floor=floor,
             )
         )
+    return method
+
+
+def sign_tree(
+    tree: etree._ElementTree,
+    signer: Signer,
+    *,
+    policy: SignaturePolicy = STRICT,
+    parent: Callable[[etree._Element], etree._Element] | None = None,
+) -> etree._Element:
+    """Sign ``tree`` in place; the signature becomes the last child of ``parent(root)``.
+
+    Returns the new ``Signature`` element. ``parent`` defaults to the document element.
+    """
+    if not isinstance(signer, Signer):
+        raise TypeError("signer must implement qnegov.signing.Signer (e.g. a KeySigner)")
+    root = tree.getroot()
+    _refuse_existing(root)
+    method = signing_method(signer, policy)
     c14n = policy.sign_c14n
     digest = policy.sign_digest.digest(canonicalize(tree, c14n))
     host = parent(root) if parent is not None else root
@@ -119,13 +126,42 @@ def sign(
     *,
     policy: SignaturePolicy = STRICT,
     name: str | None = None,
+    under: str | None = None,
+    references: Sequence[str] = (),
+    signing_time: datetime | None = None,
+    signature_id: str | None = None,
 ) -> bytes:
     """Sign any XML document: an enveloped signature, last child of the document element.
 
     The one reference is ``URI=""`` (the whole document, comments excluded); ``policy`` picks
     the digest (SHA-256 under ``STRICT``). The input is read through the safe parser; a tree is
     copied, never modified. A document that already holds a signature is refused.
+
+    Under an interop policy (:data:`~qnegov.signing.INTEROP`) the e-invoice shape is available:
+    the signature goes under ``under`` (``"DSCKS/NBan"``: local names below the document
+    element, created if missing), covers the elements whose Ids are ``references`` (the whole
+    document when empty) and, with ``signing_time``, a ``SignatureProperty`` holding it in the
+    signature's own ``Object``. Existing signatures stay valid: placing the new one inside
+    content they cover is refused.
     """
     tree = load_tree(xml, name=name)
-    sign_tree(tree, signer, policy=policy)
+    if policy.interop or under or references or signing_time or signature_id:
+        from qnegov.signing._sign_interop import refuse_non_interop, sign_interop_tree
+
+        refuse_non_interop(policy)
+        if not isinstance(signer, Signer):
+            raise TypeError("signer must implement qnegov.signing.Signer (e.g. a KeySigner)")
+        method = signing_method(signer, policy)
+        sign_interop_tree(
+            tree,
+            signer,
+            policy=policy,
+            method_name=method.name,
+            under=under,
+            references=references,
+            signing_time=signing_time,
+            signature_id=signature_id,
+        )
+    else:
+        sign_tree(tree, signer, policy=policy)
     return serialize(tree)

@@ -35,7 +35,7 @@ from qnegov.signing._algorithms import (
     Transform,
 )
 
-__all__ = ["ParsedSignature", "find_signature", "line_of", "parse_signature"]
+__all__ = ["ParsedSignature", "b64_content", "find_signature", "line_of", "parse_signature"]
 
 _EXC_NS: Final = "http://www.w3.org/2001/10/xml-exc-c14n#"
 _MAX_CERTIFICATES: Final = 16
@@ -152,13 +152,18 @@ def _algorithm(el: etree._Element, kind: type[_Alg], what: str) -> _Alg:
 
 
 def _b64(el: etree._Element, what: str) -> bytes:
-    text = "".join((el.text or "").split())
+    """The base64 content of ``el``: all its text, across comments and PIs (as xmlsec1 reads
+    it), whitespace ignored."""
+    text = "".join("".join(str(t) for t in el.itertext()).split())
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise SignatureInvalid(
             tr("{what} is not valid base64", what=what), line=line_of(el)
         ) from None
+
+
+b64_content = _b64
 
 
 def parse_signature(

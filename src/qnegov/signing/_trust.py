@@ -14,17 +14,24 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from os import PathLike
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_der_public_key,
+    load_pem_public_key,
+)
 
 from qnegov._i18n import tr
 from qnegov.errors import CertificateExpired, KeyLoadError, UntrustedCertificate
 from qnegov.signing._keys import load_certificates
 
-__all__ = ["TrustStore", "describe_certificate"]
+__all__ = ["PublicKey", "TrustStore", "describe_certificate", "load_public_key"]
 
 _MAX_DEPTH = 8
 _MAX_LINK_CHECKS = 64
@@ -57,31 +64,72 @@ class TrustStore:
     organisation may choose to trust a sub-CA only).
     """
 
-    __slots__ = ("_anchors", "_intermediates")
+    __slots__ = ("_anchors", "_intermediates", "_pinned", "_pinned_keys")
 
     def __init__(
         self,
         anchors: Iterable[x509.Certificate],
         intermediates: Iterable[x509.Certificate] = (),
+        *,
+        pinned_certificates: Iterable[x509.Certificate] = (),
+        pinned_keys: Iterable[PublicKey] = (),
     ) -> None:
         self._anchors = {_fingerprint(c): c for c in anchors}
-        if not self._anchors:
-            raise KeyLoadError(tr("a trust store needs at least one anchor certificate"))
+        self._pinned = {_fingerprint(c): c for c in pinned_certificates}
+        self._pinned_keys = {_key_der(k): k for k in pinned_keys}
+        if not (self._anchors or self._pinned or self._pinned_keys):
+            raise KeyLoadError(
+                tr("a trust store needs at least one anchor, pinned certificate or pinned key")
+            )
         self._intermediates = tuple(intermediates)
 
     @classmethod
     def from_paths(
-        cls, *paths: str | PathLike[str], intermediates: Sequence[str | PathLike[str]] = ()
+        cls,
+        *paths: str | PathLike[str],
+        intermediates: Sequence[str | PathLike[str]] = (),
+        certificates: Sequence[str | PathLike[str]] = (),
+        keys: Sequence[str | PathLike[str]] = (),
     ) -> TrustStore:
-        """Anchors from PEM/DER files, or folders of ``.pem``/``.crt``/``.cer``/``.der`` files."""
+        """Anchors from PEM/DER files, or folders of ``.pem``/``.crt``/``.cer``/``.der`` files.
+
+        ``certificates`` are pinned signer certificates (trusted as they are, no chain);
+        ``keys`` pinned public keys (PEM or DER ``SubjectPublicKeyInfo``, or a certificate whose
+        key is meant), for signatures that carry a bare ``KeyValue``.
+        """
         anchors = [c for p in paths for c in _load_tree(Path(p))]
         extra = [c for p in intermediates for c in _load_tree(Path(p))]
-        return cls(anchors, extra)
+        pinned = [c for p in certificates for c in _load_tree(Path(p))]
+        return cls(
+            anchors,
+            extra,
+            pinned_certificates=pinned,
+            pinned_keys=[load_public_key(p) for p in keys],
+        )
 
     @property
     def anchors(self) -> tuple[x509.Certificate, ...]:
         """The trusted certificates."""
         return tuple(self._anchors.values())
+
+    @property
+    def pinned_certificates(self) -> tuple[x509.Certificate, ...]:
+        """Signer certificates trusted as they are."""
+        return tuple(self._pinned.values())
+
+    @property
+    def pinned_keys(self) -> tuple[PublicKey, ...]:
+        """Public keys trusted as they are (for ``KeyValue`` signatures)."""
+        return tuple(self._pinned_keys.values())
+
+    def key_pinned(self, key: object) -> bool:
+        """Whether ``key`` is a pinned key or the key of a pinned certificate."""
+        der = _key_der(key)
+        if not der:
+            return False
+        return der in self._pinned_keys or any(
+            _key_der(c.public_key()) == der for c in self._pinned.values()
+        )
 
     def validate(
         self,
@@ -98,7 +146,10 @@ class TrustStore:
         """
         when = (at or datetime.now(UTC)).astimezone(UTC)
         _check_signing_usage(leaf)
-        chain = self._build(leaf, [*presented, *self._intermediates])
+        if _fingerprint(leaf) in self._pinned:
+            chain: tuple[x509.Certificate, ...] = (leaf,)
+        else:
+            chain = self._build(leaf, [*presented, *self._intermediates])
         for cert in chain:
             start = cert.not_valid_before_utc - clock_skew
             end = cert.not_valid_after_utc + clock_skew
@@ -200,6 +251,42 @@ def _check_signing_usage(leaf: x509.Certificate) -> None:
                 cert=describe_certificate(leaf),
             )
         )
+
+
+PublicKey: TypeAlias = "rsa.RSAPublicKey | ec.EllipticCurvePublicKey"
+
+
+def _key_der(key: object) -> bytes:
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        return b""
+    return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_public_key(path: str | PathLike[str]) -> PublicKey:
+    """An RSA or EC public key from a PEM/DER key file (or a certificate file: its key)."""
+    label = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise KeyLoadError(
+            tr("cannot read file: {reason}", reason=exc.strerror or exc), file=label
+        ) from None
+    key: object
+    try:
+        if b"-----BEGIN CERTIFICATE" in data:
+            key = load_certificates(data)[0].public_key()
+        elif b"-----BEGIN" in data:
+            key = load_pem_public_key(data)
+        else:
+            try:
+                key = load_der_public_key(data)
+            except ValueError:
+                key = x509.load_der_x509_certificate(data).public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise KeyLoadError(tr("not a public key: {reason}", reason=exc), file=label) from None
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise KeyLoadError(tr("only RSA and EC public keys can be pinned"), file=label)
+    return key
 
 
 def _load_tree(path: Path) -> list[x509.Certificate]:

@@ -380,6 +380,11 @@ def verify_tree(
         raise TypeError("trust must be a TrustStore, e.g. TrustStore.from_paths('roots/')")
     if not isinstance(policy, SignaturePolicy):
         raise TypeError("policy must be a SignaturePolicy, e.g. STRICT or LEGACY_PEER")
+    if policy.interop:
+        raise TypeError(
+            "the interop policy verifies every signature of a document and returns each "
+            "verdict: call verify_signatures()"
+        )
     try:
         return _verify_tree(tree, trust=trust, policy=policy, at=at, placement=placement)
     except SignatureError as exc:
@@ -400,6 +405,15 @@ def _verify_tree(
     sig = find_signature(root, accept_unnamespaced=policy.accept_unnamespaced_signature)
     if placement is not None:
         placement(sig)
+    if sig.getparent() is None:
+        raise PolicyViolation(
+            tr(
+                "the signature is the document element (an enveloping signature); the {policy} "
+                "policy accepts only enveloped signatures",
+                policy=policy.name,
+            ),
+            line=line_of(sig),
+        )
     parsed = parse_signature(sig)
     warnings = check_policy(parsed, policy)
     leaf = select_signer_certificate(parsed.certificates)
@@ -412,7 +426,7 @@ def _verify_tree(
         from qnegov.signing._by_id import verify_reference_by_id
 
         return verify_reference_by_id(
-            tree, parsed, leaf, chain=chain, policy=policy, warnings=warnings
+            tree, parsed, leaf, chain=chain, policy=policy, warnings=warnings, at=when
         )
     signed_info = canonicalize(parsed.signed_info, parsed.c14n)
     verify_signature_value(leaf, parsed.method, signed_info, parsed.signature_value)
