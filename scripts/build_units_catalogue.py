@@ -159,7 +159,11 @@ def compare_mapping(units: list[list[Any]], wheel: Path) -> dict[str, Any]:
     theirs: dict[tuple[str, str, str], set[str]] = {}
     for r in rows:
         o, n = r["old"], r["new"]
-        key = (short_key(o["province_name"]), short_key(o["district_name"]), short_key(o["ward_name"]))
+        key = (
+            short_key(o["province_name"]),
+            short_key(o["district_name"]),
+            short_key(o["ward_name"]),
+        )
         theirs.setdefault(key, set()).add(short_key(n["ward_name"]))
     common = sorted(set(ours) & set(theirs))
     same = sum(1 for k in common if ours[k] == theirs[k])
