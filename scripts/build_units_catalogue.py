@@ -31,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sqlite3
 import sys
@@ -104,6 +105,26 @@ def vau_rows(vau: Path) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
         )
         con.close()
     return rows, new_rows
+
+
+def split_type(name: str) -> tuple[str, str]:
+    """("xa", "tamphu") for "Xã Tam Phú": the unit type's key and the rest's."""
+    key = name_key(name)
+    for word in ("thanhpho", "tinh", "quan", "huyen", "thixa", "thitran", "phuong", "xa",
+                 "dackhu"):  # fmt: skip
+        if key.startswith(word) and len(key) > len(word):
+            return word, key[len(word) :]
+    return "", key
+
+
+def is_respelling(ours: str, official: str) -> bool:
+    """Whether two names of one code are one name spelt two ways (Phố Bảng / Phó Bảng, Sà Phìn /
+    Xà Phìn), not a renaming or a change of type (Thị trấn → Phường) made after the extract."""
+    our_type, our_rest = split_type(ours)
+    their_type, their_rest = split_type(official)
+    if our_type != their_type:
+        return False
+    return difflib.SequenceMatcher(None, our_rest, their_rest).ratio() >= 0.75
 
 
 def same_letters(a: str, b: str) -> bool:
@@ -252,16 +273,19 @@ def build(wheels: Path) -> dict[str, Any]:
         for d in p.get("districts", [])
         for w in d.get("wards", [])
     }
-    respelt = []
+    respelt, renamed = [], 0
     for u in units:
         if u[4] == 0 and u[1] == "C" and u[0] in official and official[u[0]] != u[2]:
+            if not is_respelling(u[2], official[u[0]]):
+                renamed += 1  # renamed or re-typed after the extract's date: keep the later name
+                continue
             respelt.append([u[0], u[2], official[u[0]]])
             u[2] = official[u[0]]
     if respelt:
         print(
             f"note: {len(respelt)} pre-2025 commune names respelt as in the GSO extract "
             f"({sum(1 for r in respelt if not same_letters(r[1], r[2]))} beyond tone-mark "
-            "placement)",
+            f"placement); {renamed} other differences are renamings after 2025-01-04, kept",
             file=sys.stderr,
         )
 
