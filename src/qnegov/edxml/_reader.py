@@ -287,7 +287,7 @@ class _Reading:
                 )
             return None
         node = found[0]
-        if not node.children and not node.text and node.decoder is None:
+        if not node.children and not node.text and node.decoder is None and not node.attrib:
             if required is not None:
                 self.add(codes.MISSING, node, tr("{name} is empty", name=name), required)
             elif not _is_empty_container(name):
