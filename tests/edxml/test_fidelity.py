@@ -32,6 +32,7 @@ def test_read_build_read_is_read_for_every_corpus_packet(path: Path) -> None:
     assert build(again) == build(first)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(packets_with_unknown_elements())
 def test_unknown_elements_are_kept_and_written_back(data: bytes) -> None:
