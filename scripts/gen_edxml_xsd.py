@@ -144,12 +144,13 @@ RESPONSE = [
     ("PromulgationDate", "Date", 0, 1),
     ("DocumentId", "DocumentId", 0, 1),
 ]
-STAFF = [
+STAFF = [  # the VNPT library's order; "all" leaves peers free in any case
     ("Department", "Text", 0, 1),
+    ("DepartmentId", "Text", 0, 1),
     ("Staff", "Text", 0, 1),
-    ("Mobile", "Text", 0, 1),
-    ("Email", "Text", 0, 1),
     ("StaffId", "Text", 0, 1),
+    ("Email", "Text", 0, 1),
+    ("Mobile", "Text", 0, 1),
 ]
 COMPLEX: dict[str, tuple[str, list[tuple[str, str, int, int]], str, str]] = {
     "Organization": ("all", ORG, "An agency (From, To).", "Cơ quan, tổ chức (nơi gửi, nơi nhận)."),
@@ -194,9 +195,19 @@ COMPLEX: dict[str, tuple[str, list[tuple[str, str, int, int]], str, str]] = {
             ("PageAmount", "Int", 0, 1),
             ("Direction", "Boolean", 0, 1),
             ("Appendixes", "Appendixes", 0, 1),
+            ("ReplyFors", "Text", 0, 1),
+            ("ReferenceCodes", "Text", 0, 1),
         ],
-        "Priority, circulation, drafter, copies, pages, appendixes.",
-        "Độ khẩn, phạm vi ban hành, người đánh máy, số bản, số trang, phụ lục.",
+        "Priority, circulation, drafter, copies, pages, appendixes, replied documents "
+        "(ReplyFors: a text list of document ids), reference codes.",
+        "Độ khẩn, phạm vi ban hành, người đánh máy, số bản, số trang, phụ lục, văn bản được "
+        "trả lời (ReplyFors: danh sách mã văn bản), mã tham chiếu.",
+    ),
+    "ResponseForTask": (
+        "choice",
+        [("TaskCode", "Text", 0, -1)],
+        "Codes of the tasks this document answers (VNPT library).",
+        "Mã các nhiệm vụ mà văn bản này trả lời.",
     ),
     "ResponseFor": ("all", RESPONSE, "The document answered.", "Văn bản được phúc đáp."),
     "StaffInfo": ("all", STAFF, "The clerk handling the packet.", "Cán bộ xử lý."),
@@ -257,9 +268,13 @@ COMPLEX: dict[str, tuple[str, list[tuple[str, str, int, int]], str, str]] = {
     ),
     "TraceHeaderList": (
         "choice",
-        [("TraceHeader", "TraceHeader", 0, -1), ("Bussiness", "Bussiness", 0, -1)],
-        "Hops and business operation.",
-        "Vết chuyển và nghiệp vụ.",
+        [
+            ("TraceHeader", "TraceHeader", 0, -1),
+            ("Bussiness", "Bussiness", 0, -1),
+            ("Paper", "Int", 0, -1),
+        ],
+        "Hops, business operation and Paper; attributes id and version (.NET SDK).",
+        "Vết chuyển, nghiệp vụ và Paper; thuộc tính id và version (bộ SDK .NET).",
     ),
     "Reference": (
         "all",
@@ -318,6 +333,8 @@ DOC_HEADER = [
     ("ResponseFor", "ResponseFor", 0, -1),
     ("SteeringType", "SteeringType", 0, -1),
     ("DocumentId", "DocumentId", 0, -1),
+    ("ApplicationType", "Int", 0, -1),
+    ("ResponseForTask", "ResponseForTask", 0, -1),
 ]
 STATUS_HEADER = [
     ("From", "Organization", 0, -1),
@@ -373,6 +390,9 @@ def _complex(
     elif name in ("Reference",):
         lines.append('    <xs:anyAttribute namespace="##other" processContents="skip"/>\n')
     elif name == "edXMLManifest":
+        lines.append('    <xs:attribute name="version" type="xs:string"/>\n')
+    elif name == "TraceHeaderList":
+        lines.append('    <xs:attribute name="id" type="xs:string"/>\n')
         lines.append('    <xs:attribute name="version" type="xs:string"/>\n')
     lines.append("  </xs:complexType>\n")
     return "".join(lines)

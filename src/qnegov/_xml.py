@@ -35,6 +35,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_TEXT_BYTES",
     "Source",
+    "UnboundPrefix",
     "XMLLimits",
     "check_prolog",
     "iterparse",
@@ -578,6 +579,40 @@ def parse_bytes(
         raise _translate(exc, label) from None
 
 
+@dataclass(frozen=True, slots=True)
+class UnboundPrefix:
+    """A prefix used without a declaration in force (``xlink:href`` with no ``xmlns:xlink``).
+
+    libxml2 calls this a namespace error but goes on, handing parser targets the bare local
+    name: without this record the element would look like one in no namespace at all.
+    """
+
+    prefix: str
+    element: str
+    attribute: str | None
+    line: int
+    column: int
+
+
+_UNBOUND: Final = re.compile(
+    r"Namespace prefix (?P<prefix>\S+?)(?: for (?P<attribute>\S+))?"
+    r" on (?P<element>\S+) is not defined"
+)
+
+
+def _unbound_prefixes(parser: etree.XMLParser) -> list[UnboundPrefix]:
+    found = []
+    for entry in parser.feed_error_log:
+        if entry.type_name != "NS_ERR_UNDEFINED_NAMESPACE":
+            continue
+        m = _UNBOUND.search(entry.message)
+        if m is not None:
+            found.append(
+                UnboundPrefix(m["prefix"], m["element"], m["attribute"], entry.line, entry.column)
+            )
+    return found
+
+
 def parse_with_target(
     source: Source,
     target: object,
@@ -587,6 +622,7 @@ def parse_with_target(
     chunk_size: int = 1 << 16,
     track_lines: bool = False,
     recover: bool = False,
+    unbound: list[UnboundPrefix] | None = None,
 ) -> Any:
     """Feed the document to an lxml parser *target* (``start``/``end``/``data``/``close``).
 
@@ -603,23 +639,38 @@ def parse_with_target(
     stopping. libxml2 logs no repairs in target mode, so callers keep the error of a first,
     strict pass to report. Entities, DTDs, network access and the depth bound are refused
     exactly as without it.
+
+    ``unbound``: a list that receives every :class:`UnboundPrefix` libxml2 met (it reports
+    them to targets only in its error log).
     """
     stream, label, prolog, raw = _prepare(source, name, limits)
     parser = _new_parser(prolog.encoding, target=_DepthBound(target, label), recover=recover)
     try:
-        if track_lines:
-            _feed_by_tags(stream, parser, target, chunk_size)
-        elif isinstance(stream, bytes):
-            for start in range(0, len(stream), chunk_size):
-                parser.feed(stream[start : start + chunk_size])
-        else:
-            while chunk := stream.read(chunk_size):
-                parser.feed(chunk)
-        return parser.close()
+        return _parse_target(stream, parser, target, chunk_size, track_lines)
     except etree.XMLSyntaxError as exc:
         raise _translate(exc, label) from None
     finally:
+        if unbound is not None:
+            unbound.extend(_unbound_prefixes(parser))
         _close(raw, source)
+
+
+def _parse_target(
+    stream: IO[bytes] | bytes,
+    parser: etree.XMLParser,
+    target: object,
+    chunk_size: int,
+    track_lines: bool,
+) -> Any:
+    if track_lines:
+        _feed_by_tags(stream, parser, target, chunk_size)
+    elif isinstance(stream, bytes):
+        for start in range(0, len(stream), chunk_size):
+            parser.feed(stream[start : start + chunk_size])
+    else:
+        while chunk := stream.read(chunk_size):
+            parser.feed(chunk)
+    return parser.close()
 
 
 class _DepthBound:

@@ -81,7 +81,14 @@ def _make_wheels(tmp: Path) -> None:
             ],
         }
     ]
-    old = [{"code": 48, "phone_code": 236}, {"code": 49, "phone_code": 235}]
+    old = [
+        {"code": 48, "phone_code": 236},
+        {
+            "code": 49,
+            "phone_code": 235,
+            "districts": [{"code": 502, "wards": [{"code": 20356, "name": "Xã Tam Phù"}]}],
+        },
+    ]
     converter = {
         "DICT_PROVINCE": {"thanhphodanang": ["thanhphodanang", "tinhquangnam"]},
         "DICT_PROVINCE_WARD_NO_DIVIDED": {
@@ -127,17 +134,26 @@ def test_join_of_the_two_eras_with_successors(tmp_path: Path) -> None:
     _make_wheels(tmp_path)
     data = _script().build(tmp_path)
     rows = {(u[0], u[1], u[4]): u for u in data["units"]}
-    assert data["data_version"] == "2099-01-02"
+    assert data["data_version"] == "vietnamadminunits-1.0.4"
     assert rows[("49", "P", 0)][2] == "Tỉnh Quảng Nam"
     assert rows[("49", "P", 0)][5] == ["48"]
     assert rows[("48", "P", 0)][5] == ["48"]
     assert rows[("48", "P", 1)][2] == "Thành phố Đà Nẵng"
     assert rows[("20335", "C", 0)][5] == ["20335"]  # merged into Phường Bàn Thạch
-    assert rows[("20356", "C", 0)][5] == ["20335", "20333"]  # split: default successor first
-    assert rows[("498", "D", 0)][5] == ["20333"]  # island district → special zone
+    assert rows[("20356", "C", 0)][5] == ["20335", "99999"]  # split: default successor first
+    assert rows[("498", "D", 0)][5] == ["99999"]  # island district → special zone
     assert rows[("502", "D", 0)][5] == []  # districts abolished
-    assert rows[("20333", "C", 1)][2] == "Đặc khu Hoàng Sa"  # vietnam-provinces' code wins
-    assert ("99999", "C", 1) not in rows
+    assert rows[("99999", "C", 1)][2] == "Đặc khu Hoàng Sa"  # vietnamadminunits' code wins
+    assert ("20333", "C", 1) not in rows
+    assert rows[("20356", "C", 0)][2] == "Xã Tam Phù"  # the GSO extract's spelling
+    check = data["cross_check"]
+    assert check["legacy_names_respelt"] == [["20356", "Xã Tam Phú", "Xã Tam Phù"]]
+    assert check["current"]["agree"] == 1 and check["current"]["total"] == 2
+    assert check["current"]["disagree"] == [
+        ["99999", "Đặc khu Hoàng Sa", None],  # the second source has no 99999 ...
+        ["20333", None, "Đặc khu Hoàng Sa"],  # ... it numbers the zone 20333
+    ]
+    assert data["counts"]["current_communes_without_predecessor"] == 0
     assert data["area_codes"] == {"235": "49", "236": "48"}
     assert data["counts"]["legacy_communes_without_successor"] == 0
     assert data["provenance"]["built_by"] == "scripts/build_units_catalogue.py"

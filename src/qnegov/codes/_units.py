@@ -9,6 +9,7 @@ catalogue is package data built by ``scripts/build_units_catalogue.py`` from pub
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -304,10 +305,13 @@ class UnitCatalogue:
     def find(
         self, name: str, *, on: date | None = None, level: UnitLevel | None = None
     ) -> list[AdministrativeUnit]:
-        """Units in force on ``on`` whose name is ``name``, with or without its type word.
+        """Every unit whose name is ``name``, each with its validity dates; only those in force
+        on ``on`` when a date is given.
 
-        ``"Quảng Nam"``, ``"tỉnh quảng nam"`` and the decomposed (NFD) spelling all find
-        Tỉnh Quảng Nam: names are compared after NFC and case folding.
+        Tolerates what people type: case, NFC or NFD, either tone-mark placement (``hoà`` /
+        ``hòa``, ``thuỷ`` / ``thủy``), hyphens with or without spaces (``Văn Miếu - Quốc Tử
+        Giám``, ``Văn Miếu-Quốc Tử Giám``), apostrophes, and the unit type present or not
+        (``Phường``, ``Xã``, ``Đặc khu``, ``Tỉnh``...). Sorted by code, then by era.
         """
         if self._names is None:
             index: dict[str, list[str]] = {}
@@ -318,16 +322,17 @@ class UnitCatalogue:
                         if code not in codes:
                             codes.append(code)
             self._names = index
-        when = on or date.today()
         key = _fold(name)
+        typed = len(_name_keys(name)) > 1  # the query names the unit type: it must match too
         found = [
             unit
-            for unit in (self.at(code, when) for code in self._names.get(key, ()))
-            if unit is not None
-            and key in _name_keys(unit.name)
+            for code in self._names.get(key, ())
+            for unit in self._versions(code)
+            if (_fold(unit.name) == key if typed else key in _name_keys(unit.name))
+            and (on is None or unit.valid_on(on))
             and (level is None or unit.level is level)
         ]
-        return sorted(found, key=lambda u: u.code)
+        return sorted(found, key=lambda u: (u.code, u.valid_from or date.min))
 
     def province_of_area_code(self, area_code: str) -> AdministrativeUnit | None:
         """The pre-2025 province a fixed-line area code (``"235"``) belongs to."""
@@ -353,19 +358,39 @@ _TYPE_WORDS: Final = (
 )
 
 
+_TONE_MARKS: Final = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_APOSTROPHES: Final = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u2013": "-", "\u2014": "-"}
+)
+
+
 def _fold(name: str) -> str:
-    return " ".join(nfc(name).casefold().split())
+    """A name as a lookup key: case-folded, one space between words, hyphens spaced the same
+    way, and each syllable's tone mark moved to the end of the syllable, so that the old and
+    the new placement rules (``hoà`` / ``hòa``, ``thuỷ`` / ``thủy``) give the same key."""
+    text = nfc(name).casefold().translate(_APOSTROPHES)
+    text = " - ".join(" ".join(part.split()) for part in text.split("-"))
+    syllables = []
+    for syllable in text.split(" "):
+        decomposed = unicodedata.normalize("NFD", syllable)
+        marks = [ch for ch in decomposed if ch in _TONE_MARKS]
+        base = "".join(ch for ch in decomposed if ch not in _TONE_MARKS)
+        syllables.append(unicodedata.normalize("NFC", base) + "".join(marks))
+    return " ".join(syllables)
 
 
 def _name_keys(name: str) -> set[str]:
     """A unit name folded, with and without its leading type word ("tỉnh quảng nam", ...)."""
     folded = _fold(name)
     keys = {folded}
-    for word in _TYPE_WORDS:
+    for word in _TYPE_KEYS:
         if folded.startswith(word + " "):
             keys.add(folded[len(word) + 1 :])
             break
     return keys
+
+
+_TYPE_KEYS: Final = tuple(_fold(w) for w in _TYPE_WORDS)
 
 
 @cache

@@ -26,7 +26,7 @@ MISPLACED = issue_code(
 )
 UNKNOWN = issue_code(
     "edxml_unknown_element",
-    "An element qnegov does not know in this place; it is ignored.",
+    "An element qnegov does not model in this place; it is kept verbatim and written back.",
     area=_AREA,
 )
 MISSING = issue_code("edxml_missing_element", "A required element is absent or empty.", area=_AREA)
@@ -37,6 +37,11 @@ DUPLICATE = issue_code(
 )
 EMPTY = issue_code("edxml_empty_element", "An optional element is present but empty.", area=_AREA)
 NAMESPACE = issue_code("edxml_namespace", "An element is outside the edXML namespace.", area=_AREA)
+UNBOUND_PREFIX = issue_code(
+    "edxml_unbound_prefix",
+    "A namespace prefix is used with no declaration in force; the name is read without it.",
+    area=_AREA,
+)
 BAD_DATE = issue_code(
     "edxml_bad_date", "A date or timestamp cannot be read in any known form.", area=_AREA
 )
@@ -121,11 +126,12 @@ SCHEMA = issue_code("edxml_schema", "The packet breaks the shipped XSD.", area=_
 BASE_SEVERITY: Final[dict[str, Severity]] = {
     MALFORMED: Severity.ERROR,
     MISPLACED: Severity.ERROR,
-    UNKNOWN: Severity.WARNING,
+    UNKNOWN: Severity.INFO,  # kept and relayed; strict mode still refuses it (see the reader)
     MISSING: Severity.ERROR,
     DUPLICATE: Severity.ERROR,
     EMPTY: Severity.WARNING,
     NAMESPACE: Severity.WARNING,
+    UNBOUND_PREFIX: Severity.WARNING,
     BAD_DATE: Severity.ERROR,
     DATE_FORM: Severity.WARNING,
     BAD_NUMBER: Severity.ERROR,
@@ -143,7 +149,7 @@ BASE_SEVERITY: Final[dict[str, Severity]] = {
     MANIFEST: Severity.ERROR,
     CONTENT_TYPE: Severity.WARNING,
     DOCUMENT_ID_MISMATCH: Severity.WARNING,
-    BUSINESS_REFERENCE: Severity.ERROR,
+    BUSINESS_REFERENCE: Severity.WARNING,  # the reference library's revocations lack it
     TRACE_ORDER: Severity.WARNING,
     SCHEMA: Severity.ERROR,
 }

@@ -8,6 +8,7 @@ back in the peer-compatible shape. Element names are given in each docstring.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ __all__ = [
     "DocumentCode",
     "DocumentType",
     "Envelope",
+    "ExtraElement",
     "ManifestReference",
     "MessageHeader",
     "OrganId",
@@ -167,6 +169,18 @@ class OtherInfo(_Model):
     page_amount: int | None = None
     direction: bool | None = None
     appendixes: tuple[str, ...] = ()
+    reply_fors: str | None = None
+    """``ReplyFors``: the documents this one replies to, as a text list of document ids
+    (``agency,yyyy/MM/dd,number/notation``); kept exactly as the peer wrote it."""
+    reference_codes: str | None = None
+    """``ReferenceCodes``: reference codes (VNPT and Bkav libraries), kept as text."""
+
+    @property
+    def reply_for_ids(self) -> tuple[str, ...]:
+        """``ReplyFors`` split into document ids (at ``;``, ``|`` or line breaks)."""
+        if not self.reply_fors:
+            return ()
+        return tuple(p.strip() for p in re.split(r"[;|\n]", self.reply_fors) if p.strip())
 
 
 class ResponseFor(_Model):
@@ -187,6 +201,8 @@ class StaffInfo(_Model):
     email: str | None = None
     staff_id: str | None = None
     """``StaffId``: known from the VNPT library, not seen in samples."""
+    department_id: str | None = None
+    """``DepartmentId``: the department's code, as the VNPT library writes it."""
 
 
 class Receiver(_Model):
@@ -298,6 +314,10 @@ class MessageHeader(_Model):
     response_for: tuple[ResponseFor, ...] = ()
     steering_type: Annotated[SteeringType | int, _PREFER_CODE] | None = None
     document_id: DocId = ""
+    application_type: int | None = None
+    """``ApplicationType``: which application produced the packet (VNPT library, integer)."""
+    response_for_task: tuple[str, ...] = ()
+    """``ResponseForTask/TaskCode``: the tasks this document answers."""
 
     @field_validator("code", mode="after")
     @classmethod
@@ -341,15 +361,38 @@ class MessageHeader(_Model):
         return data
 
 
+class ExtraElement(_Model):
+    """An element qnegov does not model, kept verbatim so that relaying a packet loses nothing.
+
+    ``parent`` is the path of the container it sat in (``/edXML/edXMLEnvelope/...``, ``[n]``
+    for the n-th of repeated siblings, n > 1), ``after`` the known sibling it followed (None:
+    first in the container), ``xml`` the element itself as serialised XML, namespace
+    declarations included, so that :func:`~qnegov.edxml.build` writes it back where it was.
+    """
+
+    parent: str
+    after: str | None = None
+    xml: str
+
+    @property
+    def name(self) -> str:
+        """The element's tag as written (``edXML:Foo``)."""
+        return self.xml[1:].split(None, 1)[0].split(">", 1)[0].split("/", 1)[0]
+
+
 class _Root(_Model):
     issues: tuple[Issue, ...] = Field(default=(), exclude=True, repr=False)
     """What the reader found deviating (empty for built packets); not part of equality."""
 
     def __eq__(self, other: object) -> bool:
+        """Same content. ``issues`` and ``signature`` are what a reading observed, not content:
+        a signature covers the bytes it was made over, so :func:`~qnegov.edxml.build` never
+        writes one back (sign the built bytes with :mod:`qnegov.signing`, or relay the
+        original bytes to keep the peer's signature)."""
         if type(other) is not type(self):
             return NotImplemented
         assert isinstance(other, _Root)
-        names = [n for n in type(self).model_fields if n != "issues"]
+        names = [n for n in type(self).model_fields if n not in ("issues", "signature")]
         return all(getattr(self, n) == getattr(other, n) for n in names)
 
     __hash__ = None  # type: ignore[assignment]
@@ -365,6 +408,14 @@ class Envelope(_Root):
     manifest: tuple[ManifestReference, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     signature: SignatureInfo | None = None
+    trace_id: str | None = None
+    """``TraceHeaderList/@id`` (written by the .NET SDK)."""
+    trace_version: str | None = None
+    """``TraceHeaderList/@version``."""
+    trace_paper: int | None = None
+    """``TraceHeaderList/Paper`` (the VNPT library's place for it; ``Bussiness/Paper`` too)."""
+    extras: tuple[ExtraElement, ...] = ()
+    """Elements qnegov does not model, kept verbatim and written back by the builder."""
 
 
 class StatusPacket(_Root):
@@ -379,6 +430,14 @@ class StatusPacket(_Root):
     staff_info: tuple[StaffInfo, ...] = ()
     traces: tuple[TraceHeader, ...] = ()
     signature: SignatureInfo | None = None
+    trace_id: str | None = None
+    """``TraceHeaderList/@id``."""
+    trace_version: str | None = None
+    """``TraceHeaderList/@version``."""
+    trace_paper: int | None = None
+    """``TraceHeaderList/Paper``."""
+    extras: tuple[ExtraElement, ...] = ()
+    """Elements qnegov does not model, kept verbatim and written back by the builder."""
 
 
 Packet = Envelope | StatusPacket

@@ -36,6 +36,7 @@ from qnegov.edxml._models import (
     Code,
     DocumentType,
     Envelope,
+    ExtraElement,
     ManifestReference,
     MessageHeader,
     Organization,
@@ -53,7 +54,7 @@ from qnegov.edxml._models import (
     TraceHeader,
 )
 from qnegov.edxml._payload import Payload
-from qnegov.edxml._tree import CONTAINERS, NS, XMLDSIG_NS, Collector, Node
+from qnegov.edxml._tree import CONTAINERS, NS, XMLDSIG_NS, Collector, Node, serialise
 from qnegov.errors import (
     AttachmentError,
     InvalidCode,
@@ -132,6 +133,8 @@ class _Reading:
     limits: AttachmentLimits
     issues: list[Issue] = field(default_factory=list)
     _attachments: int = 0
+    _unbound: list[_xml.UnboundPrefix] = field(default_factory=list)
+    _kept: list[Node] = field(default_factory=list)
 
     # -- collecting -------------------------------------------------------------------------
 
@@ -139,7 +142,9 @@ class _Reading:
         start = _position(source)
         collector = Collector(self._decode)
         try:
-            _xml.parse_with_target(source, collector, name=name, track_lines=True)
+            _xml.parse_with_target(
+                source, collector, name=name, track_lines=True, unbound=self._unbound
+            )
         except XMLSyntaxError as exc:
             if self.strict or start is None:
                 raise
@@ -148,9 +153,17 @@ class _Reading:
                 self.folder.release_all()
             self._attachments = 0
             self.issues.clear()
+            self._unbound.clear()
             self._recovered(exc.line or 0, exc.column or 0, exc.message)
             collector = Collector(self._decode)
-            _xml.parse_with_target(source, collector, name=name, track_lines=True, recover=True)
+            _xml.parse_with_target(
+                source,
+                collector,
+                name=name,
+                track_lines=True,
+                recover=True,
+                unbound=self._unbound,
+            )
             found = collector.root
             if found is None or found.name != "edXML" or found.ns != NS:
                 raise  # repairing is for edXML packets only: report what is wrong with the file
@@ -286,7 +299,7 @@ class _Reading:
                 )
             return None
         node = found[0]
-        if not node.children and not node.text and node.decoder is None:
+        if not node.children and not node.text and node.decoder is None and not node.attrib:
             if required is not None:
                 self.add(codes.MISSING, node, tr("{name} is empty", name=name), required)
             elif not _is_empty_container(name):
@@ -476,7 +489,9 @@ class _Reading:
     # -- shape checks -----------------------------------------------------------------------
 
     def check_shape(self, root: Node) -> None:
-        """Report elements outside the namespace or unknown in their container."""
+        """Report unbound prefixes, elements outside the namespace and unknown elements; keep
+        the unknown ones (and everything below them) to be written back."""
+        unbound = self._unbound_nodes(root)
         for node in root.walk():
             if (
                 node.name in ("Signature",)
@@ -484,9 +499,9 @@ class _Reading:
                 and node.parent.name == "edXMLHeader"
             ):
                 continue
-            if _inside_signature(node):
+            if _inside_signature(node) or _inside(node, self._kept):
                 continue
-            if node.ns != NS:
+            if node.ns != NS and node not in unbound:
                 self.add(
                     codes.NAMESPACE,
                     node,
@@ -501,15 +516,69 @@ class _Reading:
                 continue
             for child in node.children:
                 if child.name not in allowed:
-                    self.add(
-                        codes.UNKNOWN,
+                    self.keep(
                         child,
                         tr(
-                            "{name} is not known inside {parent}; ignored",
+                            "{name} is not known inside {parent}; kept as written",
                             name=child.name,
                             parent=node.name,
                         ),
                     )
+
+    def keep(self, node: Node, message: str) -> None:
+        """An element the model has no field for: reported, and kept verbatim for the builder."""
+        if node in self._kept:
+            return
+        self._kept.append(node)
+        severity = Severity.ERROR if self.strict else Severity.INFO
+        self.add(codes.UNKNOWN, node, message, severity)
+
+    def _unbound_nodes(self, root: Node) -> set[Node]:
+        """Report each prefix used without declaration at its element; the elements so named
+        (read by their local name) are returned, so they are not also said to lack a namespace."""
+        named: set[Node] = set()
+        nodes = list(root.walk())
+        for found in self._unbound:
+            candidates = [n for n in nodes if n.name == found.element and n.line <= found.line]
+            if found.attribute is None:
+                candidates = [n for n in candidates if n.ns is None] or candidates
+            node = max(candidates, key=lambda n: n.line, default=root)
+            if found.attribute is None:
+                named.add(node)
+            what = (
+                found.element if found.attribute is None else f"{found.element}/@{found.attribute}"
+            )
+            self.issues.append(
+                Issue(
+                    code=codes.UNBOUND_PREFIX,
+                    severity=codes.escalate(codes.BASE_SEVERITY[codes.UNBOUND_PREFIX], self.strict),
+                    message=tr(
+                        "unbound prefix {prefix!r}: {what} uses it with no namespace "
+                        "declaration in force; read by its local name",
+                        prefix=found.prefix,
+                        what=what,
+                    ),
+                    file=self.label,
+                    line=found.line,
+                    column=found.column,
+                    path=node.path,
+                )
+            )
+        return named
+
+    def extras(self) -> tuple[ExtraElement, ...]:
+        """The kept elements, each with the place the builder writes it back to."""
+        kept = set(self._kept)
+        made = []
+        for node in self._kept:
+            parent = node.parent
+            assert parent is not None
+            after = None
+            for sibling in parent.children[: parent.children.index(node)]:
+                if _written(sibling, kept):
+                    after = _step(sibling, kept)
+            made.append(ExtraElement(parent=_place(parent, kept), after=after, xml=serialise(node)))
+        return tuple(made)
 
     # -- interpretation ---------------------------------------------------------------------
 
@@ -533,7 +602,9 @@ class _Reading:
         if status is not None:
             if message is not None:
                 self._ignored(message, kind="status")
-            return self.status(status, traces, signature)
+            return self.status(status, traces, signature).model_copy(
+                update=self.trace_list(traces_node)
+            )
         if message is None:
             raise PacketError(
                 tr("the packet has neither MessageHeader nor Status"),
@@ -550,7 +621,9 @@ class _Reading:
                 ),
             )
             self._ignored(message, kind="status")
-            return self.status(message, traces, signature)
+            return self.status(message, traces, signature).model_copy(
+                update=self.trace_list(traces_node)
+            )
         self._ignored(message, kind="document")
         business_node = None if traces_node is None else self.one(traces_node, "Bussiness")
         bodies = envelope.find("edXMLBody")
@@ -564,18 +637,30 @@ class _Reading:
             manifest=self.many(manifest_node, "Reference", self.reference),
             attachments=self.many(encoded, "Attachment", self.attachment),
             signature=signature,
-        )
+        ).model_copy(update=self.trace_list(traces_node))
+
+    def trace_list(self, node: Node | None) -> dict[str, object]:
+        """``TraceHeaderList``'s own facts (``@id``, ``@version``, ``Paper``) and the kept
+        elements (computed last: every other reading step may have kept some)."""
+        facts: dict[str, object] = {}
+        if node is not None:
+            facts = {
+                "trace_id": node.attrib.get("id"),
+                "trace_version": node.attrib.get("version"),
+                "trace_paper": self.integer(node, "Paper"),
+            }
+        return {**facts, "extras": self.extras()}
 
     def _ignored(self, message: Node, kind: str) -> None:
         """Report MessageHeader children that belong to the other kind of packet."""
         wanted = _STATUS_FIELDS if kind == "status" else _DOCUMENT_FIELDS
         for child in message.children:
             if child.name in CONTAINERS["MessageHeader"] and child.name not in wanted:
-                self.add(
-                    codes.UNKNOWN,
+                self.keep(
                     child,
                     tr(
-                        "{name} does not belong in a {kind} packet's MessageHeader; ignored",
+                        "{name} does not belong in a {kind} packet's MessageHeader; "
+                        "kept as written",
                         name=child.name,
                         kind=kind,
                     ),
@@ -696,6 +781,10 @@ class _Reading:
             response_for=self.many(node, "ResponseFor", self.response_for),
             steering_type=steering,
             document_id=self.document_id(node, "DocumentId", err) or "",
+            application_type=self.integer(node, "ApplicationType"),
+            response_for_task=self.many(
+                self.one(node, "ResponseForTask"), "TaskCode", lambda n: n.text
+            ),
         )
 
     def other_info(self, node: Node) -> OtherInfo:
@@ -715,6 +804,8 @@ class _Reading:
             page_amount=self.integer(node, "PageAmount"),
             direction=self.boolean(node, "Direction"),
             appendixes=self.many(appendixes, "Appendix", lambda n: n.text),
+            reply_fors=self.text(node, "ReplyFors"),
+            reference_codes=self.text(node, "ReferenceCodes"),
         )
 
     def response_for(self, node: Node) -> ResponseFor:
@@ -732,6 +823,7 @@ class _Reading:
             mobile=self.text(node, "Mobile"),
             email=self.text(node, "Email"),
             staff_id=self.text(node, "StaffId"),
+            department_id=self.text(node, "DepartmentId"),
         )
 
     def trace(self, node: Node) -> TraceHeader | None:
@@ -899,6 +991,53 @@ _DOCUMENT_FIELDS = (
 
 def _blank(node: Node) -> bool:
     return not node.text and all(_blank(c) for c in node.children)
+
+
+_WRITTEN_AS: dict[str, str] = {"Status": "MessageHeader"}
+"""Containers the builder writes under another name (a status is always written the VPCP way)."""
+_NOT_WRITTEN: frozenset[str] = frozenset({"Signature", "DigitalSignature"})
+
+
+def _written(node: Node, kept: set[Node]) -> bool:
+    """Whether the builder writes ``node`` back (so a kept sibling can be placed after it)."""
+    parent = node.parent
+    return (
+        parent is not None
+        and node not in kept
+        and node.name in CONTAINERS.get(parent.name, ())
+        and node.name not in _NOT_WRITTEN
+        and not _blank(node)
+    )
+
+
+def _step(node: Node, kept: set[Node]) -> str:
+    """``Name`` or ``Name[n]``: the n-th written sibling of that name."""
+    name = _WRITTEN_AS.get(node.name, node.name)
+    if node.parent is None:
+        return name
+    same = [c for c in node.parent.children if c.name == node.name and _written(c, kept)]
+    n = same.index(node) + 1 if node in same else len(same) + 1
+    return name if n == 1 else f"{name}[{n}]"
+
+
+def _place(node: Node, kept: set[Node]) -> str:
+    """The path of a container in the form :class:`ExtraElement` uses."""
+    steps: list[str] = []
+    step: Node | None = node
+    while step is not None:
+        steps.append(_step(step, kept))
+        step = step.parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _inside(node: Node, kept: list[Node]) -> bool:
+    """Whether ``node`` is a kept element or lies below one."""
+    step: Node | None = node
+    while step is not None:
+        if step in kept:
+            return True
+        step = step.parent
+    return False
 
 
 def _is_empty_container(name: str) -> bool:

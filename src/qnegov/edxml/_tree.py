@@ -35,7 +35,7 @@ _ORG: Final = frozenset(
         "Website",
     }
 )
-_STAFF: Final = frozenset({"Department", "Staff", "Mobile", "Email", "StaffId"})
+_STAFF: Final = frozenset({"Department", "DepartmentId", "Staff", "StaffId", "Email", "Mobile"})
 _RESPONSE: Final = frozenset({"OrganId", "Code", "PromulgationDate", "DocumentId"})
 
 CONTAINERS: Final[dict[str, frozenset[str]]] = {
@@ -64,6 +64,8 @@ CONTAINERS: Final[dict[str, frozenset[str]]] = {
             "Description",
             "Timestamp",
             "StaffInfo",
+            "ApplicationType",
+            "ResponseForTask",
         }
     ),
     "Status": frozenset(
@@ -85,11 +87,14 @@ CONTAINERS: Final[dict[str, frozenset[str]]] = {
             "PageAmount",
             "Direction",
             "Appendixes",
+            "ReplyFors",
+            "ReferenceCodes",
         }
     ),
     "Appendixes": frozenset({"Appendix"}),
+    "ResponseForTask": frozenset({"TaskCode"}),
     "ResponseFor": _RESPONSE,
-    "TraceHeaderList": frozenset({"TraceHeader", "Bussiness"}),
+    "TraceHeaderList": frozenset({"TraceHeader", "Bussiness", "Paper"}),
     "TraceHeader": frozenset({"OrganId", "Timestamp"}),
     "Bussiness": frozenset(
         {
@@ -134,6 +139,8 @@ class Node:
     size: int = 0
     decoder: Base64Decoder | None = None
     result: object | None = None
+    nsmap: dict[str | None, str] = field(default_factory=dict)
+    """Namespace declarations made on this element (prefix -> URI), to write it back alike."""
 
     @property
     def text(self) -> str:
@@ -192,9 +199,13 @@ class Collector:
         self.repairs: list[Repair] = []
         self._on_attachment = on_attachment
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
+    def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
         ns, local = _split(tag)
-        node = Node(local, ns, dict(attrib), self.line)
+        # with entity substitution off, libxml2 hands targets "&" in attributes as "&#38;"
+        values = {k: v.replace("&#38;", "&") for k, v in attrib.items()}
+        node = Node(local, ns, values, self.line)
+        if nsmap:
+            node.nsmap = {(p or None): u for p, u in nsmap.items()}
         if not self.stack:
             if self.root is None:
                 self.root = node
@@ -263,3 +274,96 @@ class Collector:
 
     def close(self) -> Node | None:
         return self.root
+
+
+def in_scope(node: Node) -> dict[str | None, str]:
+    """The namespace declarations in force at ``node`` (its own included)."""
+    chain: list[Node] = []
+    step: Node | None = node
+    while step is not None:
+        chain.append(step)
+        step = step.parent
+    scope: dict[str | None, str] = {}
+    for ancestor in reversed(chain):
+        scope.update(ancestor.nsmap)
+    return scope
+
+
+def serialise(node: Node) -> str:
+    """``node`` and everything below it as XML text that means the same wherever it is put
+    into a packet the builder writes (whose default namespace is the edXML one).
+
+    Prefixes are the ones the peer declared (``edXML`` preferred for the edXML namespace);
+    the text of a leaf is kept exactly, whitespace included.
+    """
+    out: list[str] = []
+    _serialise(node, in_scope(node.parent) if node.parent else {}, {None: NS}, out)
+    return "".join(out)
+
+
+def _prefix_for(ns: str, source: dict[str | None, str], attribute: bool) -> str | None:
+    named = sorted(p for p, uri in source.items() if uri == ns and p)
+    if "edXML" in named:
+        return "edXML"
+    if named:
+        return named[0]
+    if not attribute and source.get(None) == ns:
+        return None
+    return "ns0" if attribute or ns != NS else None
+
+
+def _serialise(
+    node: Node,
+    source: dict[str | None, str],
+    written: dict[str | None, str],
+    out: list[str],
+) -> None:
+    source = {**source, **node.nsmap}
+    scope = dict(written)
+    declare: dict[str | None, str] = {}
+
+    def bind(prefix: str | None, ns: str) -> None:
+        if scope.get(prefix) != ns:
+            scope[prefix] = declare[prefix] = ns
+
+    if node.ns is None:
+        tag = node.name
+        if scope.get(None):
+            scope[None] = declare[None] = ""
+    else:
+        prefix = _prefix_for(node.ns, source, attribute=False)
+        bind(prefix, node.ns)
+        tag = f"{prefix}:{node.name}" if prefix else node.name
+    attrs: list[str] = []
+    for key, value in node.attrib.items():
+        ans, local = _split(key)
+        if ans is None:
+            attrs.append(f'{local}="{_attr(value)}"')
+            continue
+        aprefix = _prefix_for(ans, source, attribute=True) or "ns0"
+        bind(aprefix, ans)
+        attrs.append(f'{aprefix}:{local}="{_attr(value)}"')
+    decls = [
+        (f'xmlns:{p}="{_attr(u)}"' if p else f'xmlns="{_attr(u)}"') for p, u in declare.items()
+    ]
+    out.append("<" + " ".join([tag, *decls, *attrs]))
+    text = "".join(node.parts)
+    if node.children and not text.strip():
+        text = ""
+    if not node.children and not text:
+        out.append("/>")
+        return
+    out.append(">" + _text(text))
+    for child in node.children:
+        _serialise(child, source, scope, out)
+    out.append(f"</{tag}>")
+
+
+def _text(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
+
+
+def _attr(value: str) -> str:
+    return _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")

@@ -4,6 +4,8 @@
 zipped and unzipped attachments; ``status_packets()`` covers every known status code;
 ``packets()`` draws either. Every value is one the builder writes and the reader reads back
 unchanged (no surrounding whitespace, no empty optional text, characters XML 1.0 can carry).
+``packets_with_unknown_elements()`` draws the bytes of a packet into which elements qnegov does
+not model were put, at random places: what a peer with a newer field list sends.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from hypothesis import strategies as st
+from lxml import etree
 
-from qnegov.codes import AgencyCode
+from qnegov import _xml
+from qnegov.codes import AgencyCode, DocumentId
 from qnegov.edxml import (
     Attachment,
     BusinessDocType,
@@ -35,12 +39,14 @@ from qnegov.edxml import (
     StatusCode,
     StatusPacket,
     TraceHeader,
+    build,
     make_document_id,
     new_document,
     replace_document,
     revoke_document,
     update_document,
 )
+from qnegov.edxml._tree import CONTAINERS, NS
 from qnegov.testing import codes as codes_strategies
 
 __all__ = [
@@ -49,6 +55,7 @@ __all__ = [
     "message_headers",
     "organizations",
     "packets",
+    "packets_with_unknown_elements",
     "status_packets",
 ]
 
@@ -103,6 +110,7 @@ def _staff() -> st.SearchStrategy[StaffInfo]:
         mobile=_opt(_text(12)),
         email=_opt(_text(20)),
         staff_id=_opt(_text(10)),
+        department_id=_opt(_text(10)),
     )
 
 
@@ -138,9 +146,28 @@ def message_headers() -> st.SearchStrategy[MessageHeader]:
             page_amount=_opt(st.integers(0, 500)),
             direction=_opt(st.booleans()),
             appendixes=st.lists(_text(), max_size=2).map(tuple),
+            reply_fors=_opt(
+                st.lists(_response_for(), min_size=1, max_size=3).map(
+                    lambda refs: ";".join(str(r.document_id) for r in refs)
+                )
+            ),
+            reference_codes=_opt(_text(20)),
         ),
         response_for=st.lists(_response_for(), max_size=2).map(tuple),
         steering_type=st.integers(0, 3),
+        application_type=_opt(st.integers(0, 99)),
+        response_for_task=st.lists(_text(12), max_size=3).map(tuple),
+    )
+
+
+def _trace_list() -> st.SearchStrategy[dict[str, object]]:
+    """``TraceHeaderList``'s attributes and ``Paper``."""
+    return st.fixed_dictionaries(
+        {
+            "trace_id": _opt(st.from_regex(r"\A[A-Za-z0-9_-]{1,16}\Z")),
+            "trace_version": _opt(st.sampled_from(["1.0", "2.0"])),
+            "trace_paper": _opt(st.integers(0, 1)),
+        }
     )
 
 
@@ -195,6 +222,20 @@ def document_packets(draw: st.DrawFn, operation: BusinessDocType | None = None) 
     traces = [TraceHeader(organ_id=draw(_agency_codes()), timestamp=t) for t in stamps]
     staff = draw(st.lists(_staff(), max_size=2))
     earlier = make_document_id(header.from_.organ_id, start, DocumentCode.parse("01/UBND-VP"))
+    return _operation(draw, kind, header, files, staff, traces, earlier).model_copy(
+        update=draw(_trace_list())
+    )
+
+
+def _operation(
+    draw: st.DrawFn,
+    kind: BusinessDocType,
+    header: MessageHeader,
+    files: list[Attachment],
+    staff: list[StaffInfo],
+    traces: list[TraceHeader],
+    earlier: DocumentId | str,
+) -> Envelope:
     if kind is BusinessDocType.NEW:
         return new_document(header, files, staff=staff, traces=traces)
     if kind is BusinessDocType.REVOKE:
@@ -228,9 +269,50 @@ def status_packets(draw: st.DrawFn, code: StatusCode | None = None) -> StatusPac
         description=draw(_opt(_text(80))),
         timestamp=draw(_TIMES),
         staff_info=tuple(draw(st.lists(_staff(), max_size=1))),
-    )
+    ).model_copy(update=draw(_trace_list()))
 
 
 def packets() -> st.SearchStrategy[Packet]:
     """Any packet: document (any operation) or status (any code)."""
     return document_packets() | status_packets()
+
+
+_UNKNOWN_NAMES = st.from_regex(r"\AX[A-Za-z]{1,12}\Z")
+_FOREIGN = "urn:example:peer-extension"
+
+
+@st.composite
+def _unknown_element(draw: st.DrawFn) -> etree._Element:
+    """An element no edXML container knows: edXML or a foreign namespace, maybe attributes,
+    text or a child of its own."""
+    ns = draw(st.sampled_from([NS, _FOREIGN]))
+    nsmap = {"edXML": NS} if ns == NS else {"ext": _FOREIGN}
+    element = etree.Element(f"{{{ns}}}{draw(_UNKNOWN_NAMES)}", nsmap=nsmap)
+    if draw(st.booleans()):
+        element.set("code", draw(_text(10)))
+    if draw(st.booleans()):
+        child = etree.SubElement(element, f"{{{ns}}}{draw(_UNKNOWN_NAMES)}")
+        child.text = draw(_text(20))
+    else:
+        element.text = draw(_opt(_text(30)))
+    return element
+
+
+@st.composite
+def packets_with_unknown_elements(draw: st.DrawFn, max_elements: int = 3) -> bytes:
+    """A built packet with 1 to ``max_elements`` unknown elements put into its containers
+    (any container holding elements, any position): reading it must keep every one of them
+    and building the result must write them back."""
+    tree = _xml.parse(build(draw(packets())))
+    containers = [
+        e
+        for e in tree.getroot().iter()
+        if isinstance(e.tag, str)
+        and etree.QName(e).localname in CONTAINERS
+        and len(e)
+        and "Signature" not in {etree.QName(a).localname for a in e.iterancestors()}
+    ]
+    for _ in range(draw(st.integers(1, max_elements))):
+        parent = draw(st.sampled_from(containers))
+        parent.insert(draw(st.integers(0, len(parent))), draw(_unknown_element()))
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
