@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from qnegov.cli import main
 from qnegov.exchange._sample import sample_document
 
-from .conftest import LOOPBACK, Hub, free_port
+from .conftest import LOOPBACK, Hub, spawn_hub
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 
@@ -108,25 +106,9 @@ def test_wrong_secret_is_reported_without_traceback(
 
 
 def test_hub_serve_starts_without_agencies_and_serves_openapi(tmp_path: Path) -> None:
-    port = free_port()
     env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": "t0ken"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "qnegov",
-            "hub",
-            "serve",
-            "--db",
-            str(tmp_path / "h.sqlite"),
-            "--host",
-            LOOPBACK,
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process, port = spawn_hub(
+        ["--db", str(tmp_path / "h.sqlite"), "--host", LOOPBACK], tmp_path / "hub.log", env
     )
     try:
         url = f"http://{LOOPBACK}:{port}"

@@ -8,6 +8,7 @@ With a trust store, every packet must carry a valid signature under the chosen p
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from qnegov._i18n import tr
@@ -26,7 +27,7 @@ Refuse = Literal["errors", "fatal"]
 def edxml_check(refuse: Refuse = "errors") -> PacketCheck:
     """Refuse packets whose validation report has errors (or only fatal problems)."""
 
-    def check(body: bytes, info: RoutingInfo | None) -> None:
+    def check(body: bytes | Path, info: RoutingInfo | None) -> None:
         report = validate(body, name="<packet>")
         blocking = [
             i
@@ -51,7 +52,7 @@ def edxml_check(refuse: Refuse = "errors") -> PacketCheck:
 def signature_check(trust: TrustStore, policy: SignaturePolicy = STRICT) -> PacketCheck:
     """Require a valid packet signature chaining to ``trust`` under ``policy``."""
 
-    def check(body: bytes, info: RoutingInfo | None) -> None:
+    def check(body: bytes | Path, info: RoutingInfo | None) -> None:
         verify_packet(body, trust=trust, policy=policy, name="<packet>")
 
     return check
