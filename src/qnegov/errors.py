@@ -51,6 +51,7 @@ __all__ = [
     "InputError",
     "InvalidCode",
     "KeyLoadError",
+    "MessageIdConflict",
     "NonConformingPacket",
     "PacketError",
     "PolicyViolation",
@@ -298,6 +299,12 @@ class BadResponse(RemoteError):
     """The platform answered something that is not its documented response (wrong JSON, HTML)."""
 
     code = "bad_response"
+
+
+class MessageIdConflict(RemoteError):
+    """HTTP 409: this sender already used the message id for other content; pick a new id."""
+
+    code = "message_id_conflict"
 
 
 def all_error_classes() -> list[type[QnegovError]]:

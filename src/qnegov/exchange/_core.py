@@ -28,7 +28,14 @@ import httpx
 import pydantic
 
 from qnegov._i18n import tr
-from qnegov.errors import AuthError, BadResponse, ExchangeError, RemoteError, TransportError
+from qnegov.errors import (
+    AuthError,
+    BadResponse,
+    ExchangeError,
+    MessageIdConflict,
+    RemoteError,
+    TransportError,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -51,6 +58,7 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 """Every call has a bound: 10 s to connect, 30 s for each read, write and pool wait."""
 
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+_SEND_OPERATIONS: Final = frozenset({"sendEdoc", "vanbansPost"})
 REDACTED: Final = "[REDACTED]"
 SECRET_HEADERS: Final = frozenset({"authorization", "secret", "proxy-authorization", "cookie"})
 
@@ -287,6 +295,18 @@ def error_for_status(call: Call[Any], response: httpx.Response) -> ExchangeError
                 code=code or "-",
                 desc=desc,
             )
+        )
+    if response.status_code == 409 and call.operation in _SEND_OPERATIONS:
+        return MessageIdConflict(
+            tr(
+                "{operation}: message id already used for other content (HTTP 409, code {code}):"
+                " {desc}",
+                operation=call.operation,
+                code=code or "-",
+                desc=desc,
+            ),
+            remote_code=code,
+            status_code=409,
         )
     return RemoteError(
         tr(

@@ -33,7 +33,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--accept-invalid-packets",
         action="store_true",
-        help="refuse only unreadable packets, not those with validation errors",
+        help="refuse only unreadable packets (not well-formed XML), not validation errors",
     )
     parser.add_argument(
         "--trust",
@@ -85,6 +85,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=128,
         help="open connections allowed per client address",
+    )
+    parser.add_argument(
+        "--max-packet-mb", type=int, default=64, help="largest packet accepted, megabytes"
     )
     parser.add_argument(
         "--max-inflight-mb",

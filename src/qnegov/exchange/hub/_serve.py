@@ -117,6 +117,9 @@ def serve(args: argparse.Namespace) -> int:
     """Start the hub in the foreground until interrupted."""
     import uvicorn
 
+    if args.max_inflight_mb < args.max_packet_mb:
+        print("qnegov hub: error: --max-inflight-mb is below --max-packet-mb", file=sys.stderr)
+        return 2
     args.db.parent.mkdir(parents=True, exist_ok=True)
     token, written = resolve_admin_token(args.db, args.admin_token_file)
     config = HubConfig(
@@ -124,6 +127,7 @@ def serve(args: argparse.Namespace) -> int:
         admin_token=token,
         token_ttl=args.token_ttl,
         max_clock_skew=args.max_clock_skew,
+        max_packet_bytes=args.max_packet_mb * 1024 * 1024,
         max_inflight_bytes=args.max_inflight_mb * 1024 * 1024,
         spool_dir=args.spool_dir,
         require_body_hash=args.require_body_hash,

@@ -53,7 +53,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
         _idle_since = 0.0
         _last_data = 0.0
 
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             address = self.client[0] if self.client else "?"
             if open_by_client[address] >= limits.max_per_client:
