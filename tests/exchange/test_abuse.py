@@ -198,9 +198,11 @@ def test_big_bodies_spool_and_the_budget_answers_503(tight_hub: Hub, tmp_path: P
     while not list((tmp_path / "spool").iterdir()):  # past 1 MB: on disk, not in memory
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    with DocumentExchangeClient(tight_hub.url, A, secret, retry=ONCE) as a:
-        with pytest.raises(RemoteError) as err:
-            a.send(packet)
+    with (
+        DocumentExchangeClient(tight_hub.url, A, secret, retry=ONCE) as a,
+        pytest.raises(RemoteError) as err,
+    ):
+        a.send(packet)
     assert err.value.status_code == 503 and err.value.remote_code == "112"
     held.sendall(packet[len(packet) - 1000 :])
     answer = held.recv(65536)
@@ -252,7 +254,7 @@ def test_inbox_and_count_read_only_indexes_and_metadata(tmp_path: Path) -> None:
         ]
         conn = sqlite3.connect(tmp_path / "s.sqlite")
         for sql in (
-            "SELECT count(*) FROM deliveries d" + store._inbox_where("edoc"),
+            "SELECT count(*) FROM deliveries d" + store._inbox_where("edoc"),  # noqa: S608
             store._DELIVERY_SQL + store._inbox_where("edoc") + " ORDER BY d.seq LIMIT 10",
         ):
             plan = " ".join(

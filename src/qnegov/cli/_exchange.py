@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.errors import InputError
+from qnegov.errors import InputError, QnegovError, RemoteError
 from qnegov.exchange import (
     AckStatus,
     DocumentExchangeClient,
@@ -43,6 +44,10 @@ _ENV: Final = {
     "agency_secret": "QNEGOV_LGSP_AGENCY_SECRET",
 }
 _SECRETS: Final = ("secret", "consumer_secret", "agency_secret")
+_TLS_KEYS: Final = ("ca_file", "client_cert", "client_key")
+_KNOWN_KEYS: Final = frozenset(
+    [*_ENV, *_TLS_KEYS, *(k + "_env" for k in _SECRETS), *(k + "_file" for k in _SECRETS)]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ class Profile:
     url: str
     values: dict[str, str]
     tls: TlsConfig | None
+    warnings: tuple[str, ...] = ()
 
     def need(self, key: str) -> str:
         value = self.values.get(key, "")
@@ -67,15 +73,32 @@ class Profile:
         return value
 
 
-def _secret(data: dict[str, Any], key: str, base: Path) -> str:
+def _secret(data: dict[str, Any], key: str, base: Path, profile: Path, warnings: list[str]) -> str:
     """A secret from ``key``, ``key_env`` (a variable name) or ``key_file`` (a path)."""
     if isinstance(data.get(key), str):
         return str(data[key])
     if isinstance(data.get(key + "_env"), str):
-        return os.environ.get(str(data[key + "_env"]), "")
+        variable = str(data[key + "_env"])
+        if not os.environ.get(variable) and not os.environ.get(_ENV[key]):
+            raise InputError(
+                tr(
+                    "exchange profile: {key}_env names ${variable}, which is not set",
+                    key=key,
+                    variable=variable,
+                ),
+                file=str(profile),
+            )
+        return os.environ.get(variable, "")
     if isinstance(data.get(key + "_file"), str):
         path = (base / str(data[key + "_file"])).expanduser()
         try:
+            if path.stat().st_mode & 0o077:
+                warnings.append(
+                    tr(
+                        "secret file {path} is readable by other users: chmod 600 it",
+                        path=path,
+                    )
+                )
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise InputError(
@@ -99,10 +122,24 @@ def load_profile(path: Path | None) -> Profile:
             raise InputError(str(exc), file=str(chosen)) from exc
     elif path is not None:
         raise InputError(tr("cannot read file: {reason}", reason="not found"), file=str(path))
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise InputError(
+            tr(
+                "exchange profile: unknown keys {keys} (known: {known})",
+                keys=", ".join(unknown),
+                known=", ".join(sorted(_KNOWN_KEYS)),
+            ),
+            file=str(chosen),
+        )
     base = chosen.parent
     values: dict[str, str] = {}
+    warnings: list[str] = []
     for key in _ENV:
-        values[key] = _secret(data, key, base) if key in _SECRETS else str(data.get(key, ""))
+        if key in _SECRETS:
+            values[key] = _secret(data, key, base, chosen, warnings)
+        else:
+            values[key] = str(data.get(key, ""))
         if env := os.environ.get(_ENV[key]):
             values[key] = env
     tls = None
@@ -117,14 +154,49 @@ def load_profile(path: Path | None) -> Profile:
         raise InputError(tr("exchange profile: api must be vdxp or lgsp, not {api}", api=api))
     url = values.pop("url")
     if not url:
+        if not chosen.exists():
+            raise InputError(
+                tr(
+                    "no exchange profile at {file} and ${env} is not set",
+                    file=chosen,
+                    env=_ENV["url"],
+                )
+            )
         raise InputError(
             tr(
                 "exchange profile lacks {key} (set it in the profile or ${env})",
                 key="url",
                 env=_ENV["url"],
-            )
+            ),
+            file=str(chosen),
         )
-    return Profile(api=api, url=url, values=values, tls=tls)
+    return Profile(api=api, url=url, values=values, tls=tls, warnings=tuple(warnings))
+
+
+def _profile(args: argparse.Namespace, ctx: Context) -> Profile:
+    profile = load_profile(args.profile)
+    for warning in profile.warnings:
+        ctx.warn(warning)
+    return profile
+
+
+def _json_errors(handler: Callable[[argparse.Namespace, Context], int]) -> Any:
+    """With ``--format json`` an error is also printed on stdout, as a JSON object."""
+
+    def run(args: argparse.Namespace, ctx: Context) -> int:
+        try:
+            return handler(args, ctx)
+        except QnegovError as exc:
+            if ctx.fmt == "json":
+                error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+                if exc.file is not None:
+                    error["file"] = exc.file
+                if isinstance(exc, RemoteError):
+                    error |= {"remote_code": exc.remote_code, "status_code": exc.status_code}
+                ctx.emit_json({"error": error})
+            raise
+
+    return run
 
 
 def _vdxp(profile: Profile) -> DocumentExchangeClient:
@@ -148,7 +220,7 @@ def _lgsp(profile: Profile) -> LgspClient:
 
 
 def run_send(args: argparse.Namespace, ctx: Context) -> int:
-    profile = load_profile(args.profile)
+    profile = _profile(args, ctx)
     kind = MessageType.STATUS if args.status else MessageType.EDOC
     results = []
     if profile.api == "lgsp":
@@ -180,7 +252,7 @@ def _inbox(profile: Profile, status: bool) -> list[InboxItem]:
 
 
 def run_inbox(args: argparse.Namespace, ctx: Context) -> int:
-    items = _inbox(load_profile(args.profile), args.status)
+    items = _inbox(_profile(args, ctx), args.status)
     if ctx.fmt == "json":
         ctx.emit_json([i.model_dump(by_alias=True) for i in items])
         return 0
@@ -195,7 +267,11 @@ def run_inbox(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
-    profile = load_profile(args.profile)
+    if not args.output.parent.is_dir():
+        raise InputError(
+            tr("cannot write {path}: {reason}", path=args.output, reason=tr("no such folder"))
+        )
+    profile = _profile(args, ctx)
     if profile.api == "lgsp":
         with _lgsp(profile) as lgsp:
             args.output.write_bytes(lgsp.fetch(args.doc_id))
@@ -207,7 +283,7 @@ def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_ack(args: argparse.Namespace, ctx: Context) -> int:
-    profile = load_profile(args.profile)
+    profile = _profile(args, ctx)
     status = args.status.strip()
     if profile.api == "lgsp":
         if status.upper() not in {s.value for s in LgspAckStatus}:
@@ -260,7 +336,7 @@ def register(
         help=tr("deliver only to this recipient (repeatable; must be in To)"),
     )
     send.add_argument("--status", action="store_true", help=tr("the files are status packets"))
-    send.set_defaults(handler=run_send)
+    send.set_defaults(handler=_json_errors(run_send))
 
     inbox = sub.add_parser(
         "inbox", parents=[common, profile], help=tr("list received messages not yet acknowledged")
@@ -268,14 +344,14 @@ def register(
     inbox.add_argument(
         "--status", action="store_true", help=tr("list status packets instead of documents")
     )
-    inbox.set_defaults(handler=run_inbox)
+    inbox.set_defaults(handler=_json_errors(run_inbox))
 
     fetch = sub.add_parser(
         "fetch", parents=[common, profile], help=tr("download one received packet")
     )
     fetch.add_argument("doc_id", metavar="DOCID")
     fetch.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    fetch.set_defaults(handler=run_fetch)
+    fetch.set_defaults(handler=_json_errors(run_fetch))
 
     ack = sub.add_parser(
         "ack",
@@ -284,7 +360,7 @@ def register(
     )
     ack.add_argument("doc_id", metavar="DOCID")
     ack.add_argument("status", metavar="STATUS")
-    ack.set_defaults(handler=run_ack)
+    ack.set_defaults(handler=_json_errors(run_ack))
 
     hub = sub.add_parser("hub", parents=[common], help=tr("the reference exchange hub"))
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="COMMAND", required=True)
