@@ -66,6 +66,7 @@ class Hub:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     starts: int = 0
+    faults: bool = True
 
     @property
     def url(self) -> str:
@@ -75,7 +76,9 @@ class Hub:
         env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": self.admin_token}
         self.starts += 1
         self.log = self.db.with_suffix(f".{self.starts}.log")
-        args = ["--db", str(self.db), "--host", LOOPBACK, "--enable-test-faults", *self.extra]
+        args = ["--db", str(self.db), "--host", LOOPBACK, *self.extra]
+        if self.faults:
+            args.append("--enable-test-faults")
         self.process, self.port = spawn_hub(args, self.log, env, timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

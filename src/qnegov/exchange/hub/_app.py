@@ -434,7 +434,7 @@ async def _vdxp_send(
         state,
         caller,
         upload,
-        message_type=params.get("messagetype", "edoc").lower(),
+        message_type=params.get("messagetype", "edoc"),
         message_id=params.get("messageid"),
         only_to=to,
     )
@@ -442,7 +442,7 @@ async def _vdxp_send(
 
 
 def _kind(params: Any) -> str:
-    kind = str(params.get("messagetype", "edoc")).lower()
+    kind = str(params.get("messagetype", "edoc"))
     if kind not in ("edoc", "status"):
         raise _HubError("106", f"unknown messagetype {kind!r} (edoc or status)", 400)
     return kind
@@ -450,12 +450,14 @@ def _kind(params: Any) -> str:
 
 def _page(params: Any) -> tuple[int, int]:
     """``limit`` (1 to PAGE_MAX, default PAGE_MAX) and ``offset`` of a list call."""
-    try:
-        limit = int(params.get("limit") or PAGE_MAX)
-        offset = int(params.get("offset") or 0)
-    except ValueError:
-        raise _HubError("106", "limit and offset must be integers", 400) from None
-    if not 1 <= limit <= PAGE_MAX or offset < 0:
+    limit_text = str(params.get("limit", PAGE_MAX))
+    offset_text = str(params.get("offset", 0))
+    if not (limit_text.isascii() and limit_text.isdigit()) or not (
+        offset_text.isascii() and offset_text.isdigit()
+    ):
+        raise _HubError("106", "limit and offset must be integers", 400)
+    limit, offset = int(limit_text), int(offset_text)
+    if not 1 <= limit <= PAGE_MAX or not 0 <= offset < 2**31:
         raise _HubError("106", f"limit must be 1 to {PAGE_MAX}, offset at least 0", 400)
     return limit, offset
 
@@ -507,7 +509,7 @@ async def vdxp_download(request: Request, state: _State) -> Response:
 
 async def vdxp_update_status(request: Request, state: _State) -> Response:
     caller, params = await _vdxp_caller(request, state)
-    status = params.get("status", "").lower()
+    status = params.get("status", "")
     if status not in ("done", "fail", "processing"):
         raise _HubError("106", "status must be done, fail or processing", 400)
     doc_id = _doc_id(params)
@@ -535,9 +537,17 @@ def _agencies(form: str) -> Handler:
     return handler
 
 
+_AGENCY_TEXT = ("name", "secret", "other_code", "code102", "oldCode", "pcode", "mail")
+
+
 def _registration(data: Any, parent: str | None) -> AgencyRecord:
     if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not data["code"]:
         raise _HubError("106", "agency needs a 'code'", 400)
+    wrong = [k for k in _AGENCY_TEXT if k in data and not isinstance(data[k], str)]
+    if "provincial" in data and not isinstance(data["provincial"], bool):
+        wrong.append("provincial")
+    if wrong:
+        raise _HubError("106", f"agency fields of the wrong type: {wrong}", 400)
 
     def text(key: str) -> str | None:
         value = data.get(key)
@@ -574,6 +584,8 @@ async def vdxp_register(request: Request, state: _State) -> Response:
 async def vdxp_delete(request: Request, state: _State) -> Response:
     caller, params = await _vdxp_caller(request, state)
     code = params.get("agencycode", "")
+    if not code:
+        raise _HubError("106", "missing AgencyCode", 400)
     target = await run_in_threadpool(state.store.agency, code)
     if target is None or caller.code not in (target.code, target.pcode):
         raise _HubError("110", f"{caller.code} may not remove {code!r}", 409)
@@ -644,7 +656,9 @@ async def lgsp_send(request: Request, state: _State, caller: AgencyRecord) -> Re
     except (binascii.Error, ValueError):
         raise _HubError("102", "data is not valid base64", 400) from None
     del data["data"]
-    kind = str(data.get("loaiVanBan") or "edoc").lower()
+    kind = data.get("loaiVanBan", "edoc")
+    if kind not in ("edoc", "status"):
+        raise _HubError("106", f"unknown loaiVanBan {kind!r} (edoc or status)", 400)
     try:
         state.budget.take(len(body))
     except Over:
@@ -671,11 +685,13 @@ async def lgsp_get(request: Request, state: _State, caller: AgencyRecord) -> Res
 
 async def lgsp_put(request: Request, state: _State, caller: AgencyRecord) -> Response:
     data = await _json(request, state)
-    status = str(data.get("status", "")).upper() if isinstance(data, dict) else ""
+    status = data.get("status") if isinstance(data, dict) else None
     if status not in ("INITIAL", "PROCESSING", "DONE", "FAIL"):
         raise _HubError("106", "status must be INITIAL, PROCESSING, DONE or FAIL", 400)
     doc_id = request.path_params["doc_id"]
-    if not await run_in_threadpool(state.store.set_status, doc_id, caller.code, status.lower()):
+    if not await run_in_threadpool(
+        state.store.set_status, doc_id, caller.code, str(status).lower()
+    ):
         raise _HubError("104", f"no document {doc_id} for {caller.code}", 404)
     return _ok("lgsp")
 
@@ -703,7 +719,9 @@ async def lgsp_register(request: Request, state: _State, caller: AgencyRecord) -
 
 async def lgsp_unregister(request: Request, state: _State, caller: AgencyRecord) -> Response:
     data = await _json(request, state)
-    code = str(data.get("agencyCode", "")) if isinstance(data, dict) else ""
+    code = data.get("agencyCode") if isinstance(data, dict) else None
+    if not isinstance(code, str):
+        raise _HubError("106", 'body must be {"agencyCode": code}', 400)
     target = await run_in_threadpool(state.store.agency, code)
     if target is None or caller.code not in (target.code, target.pcode):
         raise _HubError("110", f"{caller.code} may not remove {code!r}", 409)
@@ -743,15 +761,19 @@ async def admin_put_agency(request: Request, state: _State) -> Response:
 
 
 async def admin_delete_agency(request: Request, state: _State) -> Response:
-    removed = await run_in_threadpool(state.store.delete_agency, request.path_params["code"])
-    return JSONResponse({"removed": removed}, status_code=200 if removed else 404)
+    code = request.path_params["code"]
+    if not await run_in_threadpool(state.store.delete_agency, code):
+        return JSONResponse({"error": f"no agency {code}", "removed": False}, status_code=404)
+    return JSONResponse({"removed": True})
 
 
 async def admin_put_client(request: Request, state: _State) -> Response:
     data = await _json(request, state)
-    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not data["key"]:
         raise _HubError("106", "client needs a 'key'", 400)
-    secret = data.get("secret") if isinstance(data.get("secret"), str) else None
+    if "secret" in data and not isinstance(data["secret"], str):
+        raise _HubError("106", "'secret' must be a string", 400)
+    secret = data.get("secret")
     secret = secret or secrets.token_urlsafe(24)
     await run_in_threadpool(state.store.put_gateway_client, data["key"], secret)
     return JSONResponse({"key": data["key"], "secret": secret})
@@ -808,6 +830,27 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "OK"})
 
 
+def _routes(table: list[tuple[str, str, Callable[[Request], Any]]]) -> list[Route]:
+    """One route per path dispatching on the method, so a wrong method is a 405 whose
+    ``Allow`` lists every method of the path (as the OpenAPI document does)."""
+    by_path: dict[str, dict[str, Callable[[Request], Any]]] = {}
+    for path, method, endpoint in table:
+        by_path.setdefault(path, {})[method] = endpoint
+    routes = []
+    for path, methods in by_path.items():
+
+        async def dispatch(
+            request: Request, methods: dict[str, Callable[[Request], Any]] = methods
+        ) -> Response:
+            answer: Response = await methods[request.method](request)
+            return answer
+
+        route = Route(path, dispatch, methods=list(methods))
+        route.methods = set(methods)  # no implicit HEAD: the document lists none
+        routes.append(route)
+    return routes
+
+
 def create_app(config: HubConfig) -> FaultInjector:
     """The hub ASGI app (wrapped in the fault injector, which is inert unless enabled)."""
     if config.max_inflight_bytes < config.max_packet_bytes:
@@ -833,35 +876,35 @@ def create_app(config: HubConfig) -> FaultInjector:
         ("/registerAgency", "POST", vdxp_register),
         ("/deleteAgency", "POST", vdxp_delete),
     ]
-    routes = [Route(p, _endpoint(state, "vdxp", h), methods=[m]) for p, m, h in vdxp]
-    routes += [
-        Route("/token", _endpoint(state, "lgsp", lgsp_token), methods=["POST"]),
-        Route(API_PREFIX + "/vanbans", _lgsp(state, lgsp_list), methods=["GET"]),
-        Route(API_PREFIX + "/vanbans", _lgsp(state, lgsp_send), methods=["POST"]),
-        Route(API_PREFIX + "/vanbans/{doc_id}", _lgsp(state, lgsp_get), methods=["GET"]),
-        Route(API_PREFIX + "/vanbans/{doc_id}", _lgsp(state, lgsp_put), methods=["PUT"]),
-        Route(
-            API_PREFIX + "/donvilienthongs", _lgsp(state, _lgsp_agencies(False)), methods=["GET"]
-        ),
-        Route(
-            API_PREFIX + "/donvilienthongs/qn", _lgsp(state, _lgsp_agencies(True)), methods=["GET"]
-        ),
-        Route(API_PREFIX + "/donvilienthongs", _lgsp(state, lgsp_register), methods=["POST"]),
-        Route(API_PREFIX + "/donvilienthongs", _lgsp(state, lgsp_unregister), methods=["PUT"]),
-        Route("/admin/agencies", _admin(state, admin_put_agency), methods=["POST"]),
-        Route("/admin/agencies/{code}", _admin(state, admin_delete_agency), methods=["DELETE"]),
-        Route("/admin/clients", _admin(state, admin_put_client), methods=["POST"]),
-        Route("/admin/tokens/revoke", _admin(state, admin_revoke_tokens), methods=["POST"]),
-        Route("/admin/stats", _admin(state, admin_stats), methods=["GET"]),
-        Route("/admin/faults", _admin(state, admin_faults), methods=["POST", "DELETE"]),
-        Route("/health", health, methods=["GET"]),
-    ]
     document = openapi_document()
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(document)
 
-    routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    table: list[tuple[str, str, Callable[[Request], Any]]] = [
+        (p, m, _endpoint(state, "vdxp", h)) for p, m, h in vdxp
+    ]
+    table += [
+        ("/token", "POST", _endpoint(state, "lgsp", lgsp_token)),
+        (API_PREFIX + "/vanbans", "GET", _lgsp(state, lgsp_list)),
+        (API_PREFIX + "/vanbans", "POST", _lgsp(state, lgsp_send)),
+        (API_PREFIX + "/vanbans/{doc_id}", "GET", _lgsp(state, lgsp_get)),
+        (API_PREFIX + "/vanbans/{doc_id}", "PUT", _lgsp(state, lgsp_put)),
+        (API_PREFIX + "/donvilienthongs", "GET", _lgsp(state, _lgsp_agencies(False))),
+        (API_PREFIX + "/donvilienthongs/qn", "GET", _lgsp(state, _lgsp_agencies(True))),
+        (API_PREFIX + "/donvilienthongs", "POST", _lgsp(state, lgsp_register)),
+        (API_PREFIX + "/donvilienthongs", "PUT", _lgsp(state, lgsp_unregister)),
+        ("/admin/agencies", "POST", _admin(state, admin_put_agency)),
+        ("/admin/agencies/{code}", "DELETE", _admin(state, admin_delete_agency)),
+        ("/admin/clients", "POST", _admin(state, admin_put_client)),
+        ("/admin/tokens/revoke", "POST", _admin(state, admin_revoke_tokens)),
+        ("/admin/stats", "GET", _admin(state, admin_stats)),
+        ("/admin/faults", "POST", _admin(state, admin_faults)),
+        ("/admin/faults", "DELETE", _admin(state, admin_faults)),
+        ("/health", "GET", health),
+        ("/openapi.json", "GET", openapi),
+    ]
+    routes = _routes(table)
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         body = {"status": "FAIL", "ErrorCode": "100", "ErrorDesc": "internal error"}
