@@ -15,6 +15,7 @@ import pytest
 
 from qnegov.errors import AuthError, MessageIdConflict, RemoteError
 from qnegov.exchange import DocumentExchangeClient, RetryPolicy, VdxpAuth
+from qnegov.exchange._core import PAGE_SIZE, next_offset
 from qnegov.exchange._sample import sample_document
 from qnegov.exchange.hub import Store
 
@@ -271,3 +272,36 @@ def test_inbox_and_count_read_only_indexes_and_metadata(tmp_path: Path) -> None:
 def test_refused_credentials_are_still_auth_errors(hub: Hub, keys: dict[str, str]) -> None:
     with DocumentExchangeClient(hub.url, A, "wrong", retry=ONCE) as a, pytest.raises(AuthError):
         a.inbox()
+
+
+def test_clients_walk_every_page(tmp_path: Path) -> None:
+    running = Hub(db=tmp_path / "hub.sqlite")
+    running.start()
+    try:
+        secret = running.agency(B)
+        running.agency(A)
+        running.client("pager")
+        store = Store(running.db)
+        store._conn().execute("PRAGMA synchronous=OFF")  # seeding only
+        for n in range(PAGE_SIZE + 5):
+            store.accept(
+                sender=A, message_id=f"p{n}", message_type="edoc", recipients=[B], body=b"<x/>"
+            )
+        store.close()
+        calls: list[str] = []
+        with DocumentExchangeClient(
+            running.url, B, secret, audit=lambda r: calls.append(r.operation)
+        ) as b:
+            items = b.inbox()
+        assert len({i.doc_id for i in items}) == len(items) == PAGE_SIZE + 5
+        assert calls.count("getReceivedEdocList") == 2
+    finally:
+        running.kill()
+
+
+def test_a_platform_ignoring_offset_does_not_loop() -> None:
+    page = [str(n) for n in range(PAGE_SIZE)]
+    seen: set[str] = set()
+    assert next_offset(page, 0, seen, str) == PAGE_SIZE
+    assert next_offset(page, PAGE_SIZE, seen, str) == -1  # the same rows again: stop
+    assert next_offset(page[:10], 0, set(), str) == -1  # a short page is the last

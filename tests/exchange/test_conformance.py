@@ -22,7 +22,7 @@ from .conftest import Hub
 pytest.importorskip("schemathesis")
 
 A = "000.00.00.H47"
-MAX_EXAMPLES = os.environ.get("QNEGOV_ST_EXAMPLES", "8")
+MAX_EXAMPLES = os.environ.get("QNEGOV_ST_EXAMPLES", "5")
 
 
 @pytest.mark.slow
