@@ -19,8 +19,6 @@ import pytest
 
 from .conftest import Hub
 
-pytest.importorskip("schemathesis")
-
 A = "000.00.00.H47"
 MAX_EXAMPLES = os.environ.get("QNEGOV_ST_EXAMPLES", "5")
 
