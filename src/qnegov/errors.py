@@ -30,7 +30,8 @@ they are collected as :class:`qnegov.report.Issue` objects in a :class:`qnegov.r
         ├── TransportError                   transport             (ConnectionError)
         ├── AuthError                        auth                  (PermissionError)
         └── RemoteError                      remote                (RuntimeError)
-            └── BadResponse                  bad_response
+            ├── BadResponse                  bad_response
+            └── MessageIdConflict            message_id_conflict
 
 Each error knows where it happened (``file``, ``line``, ``column``) when that is known, and its
 ``str()`` leads with that location so a clerk can find the spot without a traceback.
