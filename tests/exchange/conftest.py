@@ -36,10 +36,15 @@ def unused_port() -> int:
 
 
 def spawn_hub(
-    args: list[str], log: Path, env: dict[str, str], timeout: float = 20.0
+    args: list[str],
+    log: Path,
+    env: dict[str, str],
+    timeout: float = 20.0,
+    command: tuple[str, ...] = ("qnegov.exchange.hub",),
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ``hub serve ARGS --port 0`` and return the process and the port it bound."""
-    cmd = [sys.executable, "-m", "qnegov.exchange.hub", "serve", "--port", "0", *args]
+    """Start ``hub serve ARGS --port 0`` and return the process and the port it bound
+    (``command=("qnegov", "hub")`` goes through the CLI instead)."""
+    cmd = [sys.executable, "-m", *command, "serve", "--port", "0", *args]
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout

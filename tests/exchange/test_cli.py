@@ -108,7 +108,10 @@ def test_wrong_secret_is_reported_without_traceback(
 def test_hub_serve_starts_without_agencies_and_serves_openapi(tmp_path: Path) -> None:
     env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": "t0ken"}
     process, port = spawn_hub(
-        ["--db", str(tmp_path / "h.sqlite"), "--host", LOOPBACK], tmp_path / "hub.log", env
+        ["--db", str(tmp_path / "h.sqlite"), "--host", LOOPBACK],
+        tmp_path / "hub.log",
+        env,
+        command=("qnegov", "hub"),
     )
     try:
         url = f"http://{LOOPBACK}:{port}"
