@@ -306,3 +306,36 @@ def test_a_platform_ignoring_offset_does_not_loop() -> None:
     assert next_offset(page, 0, seen, str) == PAGE_SIZE
     assert next_offset(page, PAGE_SIZE, seen, str) == -1  # the same rows again: stop
     assert next_offset(page[:10], 0, set(), str) == -1  # a short page is the last
+
+
+def test_a_v1_database_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    path.touch(mode=0o600)
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE messages (doc_id TEXT PRIMARY KEY, sender TEXT NOT NULL,
+            message_id TEXT NOT NULL, message_type TEXT NOT NULL,
+            edxml_document_id TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',
+            code TEXT NOT NULL DEFAULT '', status_code TEXT NOT NULL DEFAULT '',
+            size INTEGER NOT NULL, sha256 TEXT NOT NULL, body BLOB NOT NULL,
+            created TEXT NOT NULL, UNIQUE (sender, message_id));
+        CREATE TABLE deliveries (doc_id TEXT NOT NULL REFERENCES messages(doc_id),
+            recipient TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'initial',
+            status_desc TEXT NOT NULL DEFAULT '', updated TEXT NOT NULL,
+            receive_status TEXT NOT NULL DEFAULT '', receive_status_desc TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (doc_id, recipient));
+        CREATE INDEX deliveries_by_recipient ON deliveries (recipient, status);
+        INSERT INTO messages VALUES ('d1', 'S', 'm1', 'edoc', '', 'subj', '', '', 4, 'x',
+            X'3c612f3e', '2026-01-01T00:00:00.000+00:00');
+        INSERT INTO deliveries (doc_id, recipient, updated) VALUES ('d1', 'R', 'now');
+        """
+    )
+    conn.close()
+    store = Store(path)
+    try:
+        assert [d.doc_id for d in store.inbox("R", "edoc")] == ["d1"]
+        assert store.body_for("d1", "R") == b"<a/>"
+        assert store.inbox_count("R", "edoc") == 1
+    finally:
+        store.close()
