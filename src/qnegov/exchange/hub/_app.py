@@ -647,34 +647,48 @@ async def lgsp_list(request: Request, state: _State, caller: AgencyRecord) -> Re
 
 
 async def lgsp_send(request: Request, state: _State, caller: AgencyRecord) -> Response:
+    """An LGSP send is base64 inside JSON, so it is parsed in memory: the request stays in the
+    in-flight budget for the whole send and counts twice (the text, then its decoded packet)."""
     limit = state.config.max_packet_bytes * 4 // 3 + 4096
-    data = await _json(request, state, limit)
+    received = await _receive(request, state, limit)
+    try:
+        state.budget.take(received.size)
+    except Over:
+        await _release(state, received)
+        raise _busy("too many request bytes in flight") from None
+    received.reserved += received.size
+    try:
+        return await _lgsp_send(request, state, caller, received)
+    finally:
+        await _release(state, received)
+
+
+async def _lgsp_send(
+    request: Request, state: _State, caller: AgencyRecord, received: Upload
+) -> Response:
+    try:
+        data = json.loads(await run_in_threadpool(received.read) or b"null")
+    except ValueError:
+        raise _HubError("106", "body is not JSON", 400) from None
+    await run_in_threadpool(received.discard)
     if not isinstance(data, dict) or not isinstance(data.get("data"), str):
         raise _HubError("106", 'body must be {"data": base64, "loaiVanBan": ...}', 400)
     try:
-        body = base64.b64decode(data["data"], validate=True)
+        body = base64.b64decode(data.pop("data"), validate=True)
     except (binascii.Error, ValueError):
         raise _HubError("102", "data is not valid base64", 400) from None
-    del data["data"]
     kind = data.get("loaiVanBan", "edoc")
     if kind not in ("edoc", "status"):
         raise _HubError("106", f"unknown loaiVanBan {kind!r} (edoc or status)", 400)
-    try:
-        state.budget.take(len(body))
-    except Over:
-        raise _busy("too many request bytes in flight") from None
-    upload = Upload(len(body), hashlib.sha256(body).digest(), data=body, reserved=len(body))
-    try:
-        doc_id = await _accept_packet(
-            state,
-            caller,
-            upload,
-            message_type=kind,
-            message_id=request.headers.get("messageid"),
-            only_to=None,
-        )
-    finally:
-        await _release(state, upload)
+    upload = Upload(len(body), hashlib.sha256(body).digest(), data=body)
+    doc_id = await _accept_packet(
+        state,
+        caller,
+        upload,
+        message_type=kind,
+        message_id=request.headers.get("messageid"),
+        only_to=None,
+    )
     return _ok("lgsp", docId=doc_id)
 
 
