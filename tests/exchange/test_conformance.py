@@ -34,7 +34,7 @@ def test_hub_conforms_to_its_openapi(tmp_path: Path) -> None:
         st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
         env = os.environ | {
             "SCHEMATHESIS_HOOKS": "tests.exchange.st_hooks",
-            "PYTHONPATH": os.pathsep.join([str(Path.cwd()), *sys.path]),
+            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), *sys.path]),
             "QNEGOV_ST_URL": running.url,
             "QNEGOV_ST_SYSTEM": A,
             "QNEGOV_ST_SECRET": secret,
