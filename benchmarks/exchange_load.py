@@ -8,6 +8,15 @@ ones that are not). Baseline, same run and same client count: ``GET /health``, a
 that touches neither authentication nor the database.
 
     python benchmarks/exchange_load.py [--clients 1,10,100] [--size 100000]
+        [--big-clients 100 --big-mb 60] [--inbox-stored 0,1000,10000]
+
+"hub RSS MB" is the hub process's peak resident memory during the level (``VmHWM``, reset
+before each level through ``/proc/PID/clear_refs``). ``--big-clients N --big-mb M``: N clients
+at once each send one M MB packet (streamed from one file on disk; a 503 from the hub's
+in-flight body budget is retried after its ``Retry-After``), target: peak hub RSS < 300 MB for
+100 x 60 MB. ``--inbox-stored``: with that many 100 KB messages stored for one agency (all but
+the newest 50 acknowledged), the p50 of ``countReceiveEdoc`` and of ``getReceivedEdocList``;
+target: flat within 2x from 0 to 10,000.
 
 Clients and hub share the machine's cores, so figures are a floor for a real deployment.
 """
@@ -16,10 +25,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,10 +42,15 @@ from pathlib import Path
 import httpx
 
 from qnegov.errors import ExchangeError
-from qnegov.exchange import AsyncDocumentExchangeClient, DocumentExchangeClient, RetryPolicy
+from qnegov.exchange import (
+    AsyncDocumentExchangeClient,
+    DocumentExchangeClient,
+    RetryPolicy,
+    VdxpAuth,
+)
 from qnegov.exchange._sample import sample_document
 
-SENDER, RECIPIENT = "000.00.00.H47", "000.00.00.H48"
+SENDER, RECIPIENT, INBOX = "000.00.00.H47", "000.00.00.H48", "000.00.00.H49"
 
 
 @dataclass
@@ -54,15 +69,9 @@ class Result:
         return rate, p50, p99
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_hub(db: Path, token: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
     env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": token}
+    log = db.with_suffix(".log")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -74,14 +83,18 @@ def start_hub(db: Path, token: str) -> tuple[subprocess.Popen[bytes], str]:
             "--host",
             "127.0.0.1",
             "--port",
-            str(port),
+            "0",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
+    while not (found := re.search(rb"serving on (http://[^ ]+)", log.read_bytes())):
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError("hub did not start: " + log.read_text())
+        time.sleep(0.05)
+    url = found.group(1).decode()
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/health", timeout=1).status_code == 200:
@@ -174,6 +187,91 @@ def lost(url: str, secret: str, acked: dict[str, str]) -> int:
     return sum(1 for doc_id in acked.values() if counts.get(doc_id) != 1)
 
 
+def reset_peak_rss(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set since the last reset (Linux ``VmHWM``), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    found = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(found.group(1)) / 1024 if found else float("nan")
+
+
+async def big_sends(url: str, secret: str, clients: int, packet: Path) -> Result:
+    """``clients`` concurrent sends of one large packet file, retrying the hub's 503s."""
+    patient = RetryPolicy(attempts=10_000, backoff=0.5, max_backoff=2.0, max_retry_after=5.0)
+    result = Result()
+    started = time.perf_counter()
+
+    async def one(n: int) -> None:
+        async with AsyncDocumentExchangeClient(
+            url, SENDER, secret, retry=patient, timeout=600.0
+        ) as client:
+            t = time.perf_counter()
+            try:
+                receipt = await client.send(packet, message_id=f"big-{n}")
+            except ExchangeError:
+                result.errors += 1
+                return
+            result.latencies.append(time.perf_counter() - t)
+            result.acked[f"big-{n}"] = receipt.doc_id
+
+    await asyncio.gather(*(one(n) for n in range(clients)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def stock_inbox(db: Path, recipient: str, upto: int, have: int, size: int) -> None:
+    """Store messages for ``recipient`` directly until it has ``upto``; all but the newest 50
+    acknowledged ``done`` (fsync off for the filling only: the hub's own writes keep FULL)."""
+    from qnegov.exchange.hub import Store
+
+    store = Store(db)
+    try:
+        store._conn().execute("PRAGMA synchronous=OFF")
+        for n in range(have, upto):
+            body = sample_document(SENDER, [recipient], number=f"stock-{n}", padding=size)
+            store.accept(
+                sender=SENDER,
+                message_id=f"stock-{n}",
+                message_type="edoc",
+                recipients=[recipient],
+                body=body,
+            )
+        store._conn().execute(
+            "UPDATE deliveries SET status = 'done' WHERE recipient = ? AND seq NOT IN"
+            " (SELECT seq FROM deliveries WHERE recipient = ? ORDER BY seq DESC LIMIT 50)",
+            (recipient, recipient),
+        )
+    finally:
+        store.close()
+
+
+def inbox_p50(url: str, code: str, secret: str, calls: int = 50) -> tuple[float, float, int]:
+    """p50 ms of countReceiveEdoc and getReceivedEdocList, and the count answered."""
+    count_ms, inbox_ms = [], []
+    count = 0
+    with httpx.Client(base_url=url, timeout=60) as http:
+        for _ in range(calls):
+            for op, into in (("countReceiveEdoc", count_ms), ("getReceivedEdocList", inbox_ms)):
+                request = http.build_request(
+                    "GET" if op.startswith("count") else "POST",
+                    "/" + op,
+                    headers={"servicetype": "eDoc", "messagetype": "edoc"},
+                )
+                t = time.perf_counter()
+                response = http.send(request, auth=VdxpAuth(code, secret))
+                into.append(time.perf_counter() - t)
+                if op.startswith("count"):
+                    count = int(response.json()["count"])
+    return statistics.median(count_ms) * 1000, statistics.median(inbox_ms) * 1000, count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", default="1,10,100")
@@ -182,6 +280,9 @@ def main() -> None:
         "--sends", type=int, default=0, help="sends per level (default: max(100, 4 x clients))"
     )
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument("--big-clients", type=int, default=100)
+    parser.add_argument("--big-mb", type=float, default=60.0, help="0 skips the large sends")
+    parser.add_argument("--inbox-stored", default="0,1000,10000", help="'' skips the inbox")
     args = parser.parse_args()
     token = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="qnegov-bench-") as tmp:
@@ -192,7 +293,7 @@ def main() -> None:
                 code: httpx.post(
                     url + "/admin/agencies", json={"code": code}, headers=admin
                 ).json()["secret"]
-                for code in (SENDER, RECIPIENT)
+                for code in (SENDER, RECIPIENT, INBOX)
             }
             print(
                 f"reference hub, SQLite WAL synchronous=FULL, {args.size // 1000} KB packets, "
@@ -200,13 +301,14 @@ def main() -> None:
             )
             header = (
                 f"{'clients':>7} {'sends':>6} {'ok':>6} {'errors':>6} {'lost':>5} "
-                f"{'sends/s':>8} {'p50 ms':>8} {'p99 ms':>8} | {'baseline req/s':>14} "
-                f"{'p50 ms':>7} {'p99 ms':>7}"
+                f"{'sends/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'hub RSS MB':>10} | "
+                f"{'baseline req/s':>14} {'p50 ms':>7} {'p99 ms':>7}"
             )
             print(header)
             print("-" * len(header))
             for clients in (int(c) for c in args.clients.split(",")):
                 total = args.sends or max(100, 4 * clients)
+                reset_peak_rss(process.pid)
                 baseline, measured = asyncio.run(
                     level(
                         url,
@@ -223,12 +325,47 @@ def main() -> None:
                 b_rate, b50, b99 = baseline.row()
                 print(
                     f"{clients:>7} {total:>6} {len(measured.latencies):>6} "
-                    f"{measured.errors:>6} {missing:>5} {rate:>8.1f} {p50:>8.1f} {p99:>8.1f} | "
+                    f"{measured.errors:>6} {missing:>5} {rate:>8.1f} {p50:>8.1f} {p99:>8.1f} "
+                    f"{peak_rss_mb(process.pid):>10.1f} | "
                     f"{b_rate:>14.1f} {b50:>7.1f} {b99:>7.1f}"
                 )
                 with DocumentExchangeClient(url, RECIPIENT, keys[RECIPIENT]) as receiver:
                     for doc_id in measured.acked.values():
                         receiver.ack(doc_id, "done")
+            if args.big_mb > 0 and args.big_clients > 0:
+                packet = Path(tmp) / "big.edxml"
+                packet.write_bytes(
+                    sample_document(
+                        SENDER, [RECIPIENT], number="big", padding=int(args.big_mb * 1e6)
+                    )
+                )
+                reset_peak_rss(process.pid)
+                big = asyncio.run(big_sends(url, keys[SENDER], args.big_clients, packet))
+                missing = lost(url, keys[RECIPIENT], big.acked)
+                rate, p50, p99 = big.row()
+                print(
+                    f"\nlarge sends: {args.big_clients} clients x {args.big_mb:g} MB at once: "
+                    f"ok {len(big.latencies)}, errors {big.errors}, lost {missing}, "
+                    f"{big.seconds:.1f} s, p50 {p50 / 1000:.1f} s, "
+                    f"peak hub RSS {peak_rss_mb(process.pid):.1f} MB (target < 300)"
+                )
+                with DocumentExchangeClient(url, RECIPIENT, keys[RECIPIENT]) as receiver:
+                    for doc_id in big.acked.values():
+                        receiver.ack(doc_id, "done")
+            if args.inbox_stored:
+                print(f"\n{'stored':>7} {'count':>6} {'count p50 ms':>12} {'inbox p50 ms':>12}")
+                have = 0
+                first: tuple[float, float] | None = None
+                for upto in (int(n) for n in args.inbox_stored.split(",")):
+                    stock_inbox(Path(tmp) / "hub.sqlite", INBOX, upto, have, args.size)
+                    have = max(have, upto)
+                    count_p50, list_p50, count = inbox_p50(url, INBOX, keys[INBOX])
+                    first = first or (count_p50, list_p50)
+                    print(
+                        f"{upto:>7} {count:>6} {count_p50:>12.2f} {list_p50:>12.2f}"
+                        f"  (x{count_p50 / first[0]:.2f}, x{list_p50 / first[1]:.2f} of the first;"
+                        " target within 2x)"
+                    )
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)

@@ -31,7 +31,8 @@ they are collected as :class:`qnegov.report.Issue` objects in a :class:`qnegov.r
         ├── TransportError                   transport             (ConnectionError)
         ├── AuthError                        auth                  (PermissionError)
         └── RemoteError                      remote                (RuntimeError)
-            └── BadResponse                  bad_response
+            ├── BadResponse                  bad_response
+            └── MessageIdConflict            message_id_conflict
 
 Each error knows where it happened (``file``, ``line``, ``column``) when that is known, and its
 ``str()`` leads with that location so a clerk can find the spot without a traceback.
@@ -53,6 +54,7 @@ __all__ = [
     "InputError",
     "InvalidCode",
     "KeyLoadError",
+    "MessageIdConflict",
     "NonConformingPacket",
     "PacketError",
     "PolicyViolation",
@@ -313,6 +315,12 @@ class BadResponse(RemoteError):
     """The platform answered something that is not its documented response (wrong JSON, HTML)."""
 
     code = "bad_response"
+
+
+class MessageIdConflict(RemoteError):
+    """HTTP 409: this sender already used the message id for other content; pick a new id."""
+
+    code = "message_id_conflict"
 
 
 def all_error_classes() -> list[type[QnegovError]]:

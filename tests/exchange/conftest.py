@@ -1,8 +1,13 @@
-"""A real hub process on a free loopback port for every test module that asks for one."""
+"""A real hub process on a free loopback port for every test module that asks for one.
+
+The hub binds port 0 itself and prints the port the kernel gave it; the fixture reads it back
+from the log, so no other process can take the port between choosing and binding it.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import socket
@@ -20,10 +25,39 @@ DATA = Path(__file__).parent / "data"
 LOOPBACK = "127.0.0.1"
 
 
-def free_port() -> int:
+_SERVING = re.compile(rb"serving on https?://[^:]+:(\d+) ")
+
+
+def unused_port() -> int:
+    """A port nothing listens on right now: only for tests of an unreachable platform."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((LOOPBACK, 0))
         return int(s.getsockname()[1])
+
+
+def spawn_hub(
+    args: list[str],
+    log: Path,
+    env: dict[str, str],
+    timeout: float = 20.0,
+    command: tuple[str, ...] = ("qnegov.exchange.hub",),
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``hub serve ARGS --port 0`` and return the process and the port it bound
+    (``command=("qnegov", "hub")`` goes through the CLI instead)."""
+    cmd = [sys.executable, "-m", *command, "serve", "--port", "0", *args]
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = _SERVING.search(log.read_bytes())
+        if found is not None:
+            return process, int(found.group(1))
+        if process.poll() is not None:
+            raise RuntimeError(f"hub exited: {log.read_text()}")
+        time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=10)
+    raise RuntimeError(f"hub did not bind a port: {log.read_text()}")
 
 
 @dataclass
@@ -36,32 +70,21 @@ class Hub:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    starts: int = 0
+    faults: bool = True
 
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
     def start(self, timeout: float = 20.0) -> None:
-        self.port = free_port()
         env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": self.admin_token}
-        self.log = self.db.with_suffix(f".{self.port}.log")
-        out = self.log.open("wb")
-        cmd = [
-            sys.executable,
-            "-m",
-            "qnegov.exchange.hub",
-            "serve",
-            "--db",
-            str(self.db),
-            "--host",
-            LOOPBACK,
-            "--port",
-            str(self.port),
-            "--enable-test-faults",
-            *self.extra,
-        ]
-        self.process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        out.close()
+        self.starts += 1
+        self.log = self.db.with_suffix(f".{self.starts}.log")
+        args = ["--db", str(self.db), "--host", LOOPBACK, *self.extra]
+        if self.faults:
+            args.append("--enable-test-faults")
+        self.process, self.port = spawn_hub(args, self.log, env, timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from qnegov.cli import main
 from qnegov.exchange._sample import sample_document
 
-from .conftest import LOOPBACK, Hub, free_port
+from .conftest import LOOPBACK, Hub, spawn_hub
 
 A, B = "000.00.00.H47", "000.00.00.H48"
 
@@ -108,25 +106,12 @@ def test_wrong_secret_is_reported_without_traceback(
 
 
 def test_hub_serve_starts_without_agencies_and_serves_openapi(tmp_path: Path) -> None:
-    port = free_port()
     env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": "t0ken"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "qnegov",
-            "hub",
-            "serve",
-            "--db",
-            str(tmp_path / "h.sqlite"),
-            "--host",
-            LOOPBACK,
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process, port = spawn_hub(
+        ["--db", str(tmp_path / "h.sqlite"), "--host", LOOPBACK],
+        tmp_path / "hub.log",
+        env,
+        command=("qnegov", "hub"),
     )
     try:
         url = f"http://{LOOPBACK}:{port}"
@@ -146,3 +131,55 @@ def test_hub_serve_starts_without_agencies_and_serves_openapi(tmp_path: Path) ->
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+def test_cli_names_what_is_wrong(
+    hub: Hub,
+    keys: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("QNEGOV_EXCHANGE_URL", raising=False)
+    monkeypatch.delenv("QNEGOV_SECRET", raising=False)
+    monkeypatch.delenv("X_SECRET", raising=False)
+    good = profile(tmp_path, hub, A)
+    # an unset secret_env variable is named
+    code, _, err = run(["inbox", "--profile", str(good)], capsys)
+    assert code == 3 and "$X_SECRET" in err and str(good) in err
+    monkeypatch.setenv("X_SECRET", keys[A])
+    # fetch -o into a missing folder: a message, not a traceback
+    missing = tmp_path / "nowhere" / "x.edxml"
+    code, _, err = run(["fetch", "doc", "-o", str(missing), "--profile", str(good)], capsys)
+    assert code == 3 and "nowhere" in err and "Traceback" not in err
+    # a misspelt key is refused, naming it
+    typo = tmp_path / "typo.toml"
+    typo.write_text(good.read_text() + 'sytem_id = "x"\n', encoding="utf-8")
+    code, _, err = run(["inbox", "--profile", str(typo)], capsys)
+    assert code == 3 and "sytem_id" in err
+    # no profile file at all: the message names the file looked for
+    monkeypatch.setenv("QNEGOV_PROFILE", str(tmp_path / "absent.toml"))
+    code, _, err = run(["inbox"], capsys)
+    assert code == 3 and "absent.toml" in err
+    # --format json prints the error object on stdout
+    monkeypatch.setenv("X_SECRET", "wrong")
+    code, out, _ = run(["inbox", "--profile", str(good), "--format", "json"], capsys)
+    error = json.loads(out)["error"]
+    assert code == 1 and error["code"] == "auth" and "HMAC" in error["message"]
+
+
+def test_readable_secret_file_is_warned_about(
+    hub: Hub, keys: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "a.secret"
+    secret.write_text(keys[A], encoding="utf-8")
+    secret.chmod(0o644)
+    path = tmp_path / "file.toml"
+    path.write_text(
+        f'url = "{hub.url}"\nsystem_id = "{A}"\nsecret_file = "a.secret"\n', encoding="utf-8"
+    )
+    code, _, err = run(["inbox", "--profile", str(path)], capsys)
+    assert code == 0 and "readable by other users" in err and str(secret) in err
+    secret.chmod(0o600)
+    code, _, err = run(["inbox", "--profile", str(path)], capsys)
+    assert code == 0 and "readable" not in err

@@ -6,8 +6,6 @@ import datetime as dt
 import ipaddress
 import os
 import ssl
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from cryptography.x509.oid import NameOID
 from qnegov.errors import TransportError
 from qnegov.exchange import DocumentExchangeClient, RetryPolicy, TlsConfig
 
-from .conftest import LOOPBACK, free_port
+from .conftest import LOOPBACK, spawn_hub
 
 
 def _name(cn: str) -> x509.Name:
@@ -85,31 +83,10 @@ def test_client_certificate_is_required_and_accepted(tmp_path: Path) -> None:
         tmp_path, "client", _cert("000.00.00.H47", client_key, ca.subject, ca_key), client_key
     )
 
-    port = free_port()
     env = os.environ | {"QNEGOV_HUB_ADMIN_TOKEN": "adm"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "qnegov.exchange.hub",
-            "serve",
-            "--db",
-            str(tmp_path / "h.db"),
-            "--host",
-            LOOPBACK,
-            "--port",
-            str(port),
-            "--tls-cert",
-            str(server_pem),
-            "--tls-key",
-            str(server_key_pem),
-            "--tls-client-ca",
-            str(ca_pem),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    args = ["--db", str(tmp_path / "h.db"), "--host", LOOPBACK, "--tls-cert", str(server_pem)]
+    args += ["--tls-key", str(server_key_pem), "--tls-client-ca", str(ca_pem)]
+    process, port = spawn_hub(args, tmp_path / "hub.log", env)
     url = f"https://{LOOPBACK}:{port}"
     ctx = ssl.create_default_context(cafile=str(ca_pem))
     ctx.load_cert_chain(str(client_pem), str(client_key_pem))

@@ -97,9 +97,9 @@ def test_connection_dropped_before_the_app_is_retried(hub: Hub, keys: dict[str, 
 
 
 def test_unreachable_platform_is_a_transport_error() -> None:
-    from .conftest import free_port
+    from .conftest import unused_port
 
-    url = f"http://127.0.0.1:{free_port()}"
+    url = f"http://127.0.0.1:{unused_port()}"
     with DocumentExchangeClient(url, A, "x", retry=FAST) as a, pytest.raises(TransportError):
         a.inbox()
 

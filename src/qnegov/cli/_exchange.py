@@ -8,12 +8,14 @@ the command line, where other users of the machine could read them in the proces
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.errors import InputError, QnegovError, RemoteError
 from qnegov.exchange._hub_arguments import add_serve_arguments
 from qnegov.exchange._profile import Profile, load_profile
 
@@ -21,6 +23,32 @@ if TYPE_CHECKING:  # imported in the commands: building the parser must not load
     from qnegov.exchange import DocumentExchangeClient, InboxItem, LgspClient
 
 __all__ = ["load_profile", "register", "step_exchange"]
+
+
+def _profile(args: argparse.Namespace, ctx: Context) -> Profile:
+    profile = load_profile(args.profile)
+    for warning in profile.warnings:
+        ctx.warn(warning)
+    return profile
+
+
+def _json_errors(handler: Callable[[argparse.Namespace, Context], int]) -> Any:
+    """With ``--format json`` an error is also printed on stdout, as a JSON object."""
+
+    def run(args: argparse.Namespace, ctx: Context) -> int:
+        try:
+            return handler(args, ctx)
+        except QnegovError as exc:
+            if ctx.fmt == "json":
+                error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+                if exc.file is not None:
+                    error["file"] = exc.file
+                if isinstance(exc, RemoteError):
+                    error |= {"remote_code": exc.remote_code, "status_code": exc.status_code}
+                ctx.emit_json({"error": error})
+            raise
+
+    return run
 
 
 def _vdxp(profile: Profile) -> DocumentExchangeClient:
@@ -50,7 +78,7 @@ def _lgsp(profile: Profile) -> LgspClient:
 def run_send(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.exchange import MessageType
 
-    profile = load_profile(args.profile)
+    profile = _profile(args, ctx)
     kind = MessageType.STATUS if args.status else MessageType.EDOC
     results = []
     if profile.api == "lgsp":
@@ -84,7 +112,7 @@ def _inbox(profile: Profile, status: bool) -> list[InboxItem]:
 
 
 def run_inbox(args: argparse.Namespace, ctx: Context) -> int:
-    items = _inbox(load_profile(args.profile), args.status)
+    items = _inbox(_profile(args, ctx), args.status)
     if ctx.fmt == "json":
         ctx.emit_json([i.model_dump(by_alias=True) for i in items])
         return 0
@@ -99,7 +127,11 @@ def run_inbox(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
-    profile = load_profile(args.profile)
+    if not args.output.parent.is_dir():
+        raise InputError(
+            tr("cannot write {path}: {reason}", path=args.output, reason=tr("no such folder"))
+        )
+    profile = _profile(args, ctx)
     if profile.api == "lgsp":
         with _lgsp(profile) as lgsp:
             args.output.write_bytes(lgsp.fetch(args.doc_id))
@@ -113,7 +145,7 @@ def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
 def run_ack(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.exchange import AckStatus, LgspAckStatus
 
-    profile = load_profile(args.profile)
+    profile = _profile(args, ctx)
     status = args.status.strip()
     if profile.api == "lgsp":
         if status.upper() not in {s.value for s in LgspAckStatus}:
@@ -166,7 +198,7 @@ def register(
         help=tr("deliver only to this recipient (repeatable; must be in To)"),
     )
     send.add_argument("--status", action="store_true", help=tr("the files are status packets"))
-    send.set_defaults(handler=run_send)
+    send.set_defaults(handler=_json_errors(run_send))
 
     inbox = sub.add_parser(
         "inbox", parents=[common, profile], help=tr("list received messages not yet acknowledged")
@@ -174,14 +206,14 @@ def register(
     inbox.add_argument(
         "--status", action="store_true", help=tr("list status packets instead of documents")
     )
-    inbox.set_defaults(handler=run_inbox)
+    inbox.set_defaults(handler=_json_errors(run_inbox))
 
     fetch = sub.add_parser(
         "fetch", parents=[common, profile], help=tr("download one received packet")
     )
     fetch.add_argument("doc_id", metavar="DOCID")
     fetch.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    fetch.set_defaults(handler=run_fetch)
+    fetch.set_defaults(handler=_json_errors(run_fetch))
 
     ack = sub.add_parser(
         "ack",
@@ -190,7 +222,7 @@ def register(
     )
     ack.add_argument("doc_id", metavar="DOCID")
     ack.add_argument("status", metavar="STATUS")
-    ack.set_defaults(handler=run_ack)
+    ack.set_defaults(handler=_json_errors(run_ack))
 
     hub = sub.add_parser("hub", parents=[common], help=tr("the reference exchange hub"))
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="COMMAND", required=True)

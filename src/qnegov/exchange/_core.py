@@ -17,7 +17,7 @@ import random
 import ssl
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -28,10 +28,18 @@ import httpx
 import pydantic
 
 from qnegov._i18n import tr
-from qnegov.errors import AuthError, BadResponse, ExchangeError, RemoteError, TransportError
+from qnegov.errors import (
+    AuthError,
+    BadResponse,
+    ExchangeError,
+    MessageIdConflict,
+    RemoteError,
+    TransportError,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "PAGE_SIZE",
     "AsyncClosingClient",
     "AsyncRunner",
     "AuditHook",
@@ -51,6 +59,23 @@ DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 """Every call has a bound: 10 s to connect, 30 s for each read, write and pool wait."""
 
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+_SEND_OPERATIONS: Final = frozenset({"sendEdoc", "vanbansPost"})
+PAGE_SIZE: Final = 1000
+"""Rows per list page on the reference hub; a full page means "ask for the next one"."""
+
+
+def next_offset(page: Sequence[Any], taken: int, seen: set[str], key: Callable[[Any], str]) -> int:
+    """The offset of the next page after ``page``, or -1 when the list is complete.
+
+    A platform that ignores ``offset`` answers the same rows again: a page whose first row was
+    already seen ends the walk instead of looping.
+    """
+    if len(page) != PAGE_SIZE or (page and key(page[0]) in seen):
+        return -1
+    seen.update(key(row) for row in page)
+    return taken + len(page)
+
+
 REDACTED: Final = "[REDACTED]"
 SECRET_HEADERS: Final = frozenset({"authorization", "secret", "proxy-authorization", "cookie"})
 
@@ -287,6 +312,18 @@ def error_for_status(call: Call[Any], response: httpx.Response) -> ExchangeError
                 code=code or "-",
                 desc=desc,
             )
+        )
+    if response.status_code == 409 and call.operation in _SEND_OPERATIONS:
+        return MessageIdConflict(
+            tr(
+                "{operation}: message id already used for other content (HTTP 409, code {code}):"
+                " {desc}",
+                operation=call.operation,
+                code=code or "-",
+                desc=desc,
+            ),
+            remote_code=code,
+            status_code=409,
         )
     return RemoteError(
         tr(

@@ -33,7 +33,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--accept-invalid-packets",
         action="store_true",
-        help="refuse only unreadable packets, not those with validation errors",
+        help="refuse only unreadable packets (not well-formed XML), not validation errors",
     )
     parser.add_argument(
         "--trust",
@@ -57,6 +57,46 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="PEM",
         help="require client certificates issued by this CA (mutual TLS)",
+    )
+    parser.add_argument(
+        "--require-body-hash",
+        action="store_true",
+        help="refuse sendEdoc without hash-file (SDK peers that omit it cannot send)",
+    )
+    parser.add_argument(
+        "--allow-readable-db",
+        action="store_true",
+        help="start even if group or others may read the database file",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a connection may take to send its request head",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=30.0,
+        help="seconds without a body byte before the connection is closed",
+    )
+    parser.add_argument(
+        "--max-connections-per-client",
+        type=int,
+        default=128,
+        help="open connections allowed per client address",
+    )
+    parser.add_argument(
+        "--max-packet-mb", type=int, default=64, help="largest packet accepted, megabytes"
+    )
+    parser.add_argument(
+        "--max-inflight-mb",
+        type=int,
+        default=96,
+        help="request-body megabytes in flight at once; beyond, 503 with Retry-After",
+    )
+    parser.add_argument(
+        "--spool-dir", type=Path, help="where large request bodies are spooled (default: $TMPDIR)"
     )
     parser.add_argument(
         "--enable-test-faults",

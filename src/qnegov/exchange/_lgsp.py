@@ -33,6 +33,7 @@ from qnegov.exchange._core import (
     SyncRunner,
     TlsConfig,
     client_options,
+    next_offset,
     parse_model,
 )
 from qnegov.exchange._vdxp import MESSAGE_ID_HEADER, _decode_base64, read_packet
@@ -194,7 +195,7 @@ class _LgspOperations:
     def _headers(self) -> dict[str, str]:
         return {"secret": self._secret}
 
-    def inbox(self) -> Call[list[m.InboxItem]]:
+    def inbox(self, offset: int = 0) -> Call[list[m.InboxItem]]:
         def parse(response: httpx.Response) -> list[m.InboxItem]:
             answer = parse_model("vanbansGet", response, m.LgspInboxResponse)
             _check("vanbansGet", answer, response.status_code)
@@ -214,7 +215,8 @@ class _LgspOperations:
                 for i in answer.data
             ]
 
-        return Call("vanbansGet", "GET", "vanbans", parse, headers=self._headers())
+        params = {"offset": str(offset)} if offset else None
+        return Call("vanbansGet", "GET", "vanbans", parse, headers=self._headers(), params=params)
 
     def fetch(self, doc_id: str) -> Call[bytes]:
         def parse(response: httpx.Response) -> bytes:
@@ -314,8 +316,15 @@ class LgspClient(ClosingClient):
         self._runner = SyncRunner(self._http, self.auth, retry or RetryPolicy(), audit)
 
     def inbox(self) -> list[m.InboxItem]:
-        """Documents and status packets waiting for this agency."""
-        return self._runner.run(self._ops.inbox())
+        """Documents and status packets waiting for this agency (every page)."""
+        items: list[m.InboxItem] = []
+        seen: set[str] = set()
+        offset = 0
+        while offset >= 0:
+            page = self._runner.run(self._ops.inbox(offset))
+            items += page
+            offset = next_offset(page, offset, seen, lambda item: str(item.doc_id))
+        return items
 
     def fetch(self, doc_id: str) -> bytes:
         """One received packet, decoded from base64."""
@@ -367,7 +376,14 @@ class AsyncLgspClient(AsyncClosingClient):
 
     async def inbox(self) -> list[m.InboxItem]:
         """See :meth:`LgspClient.inbox`."""
-        return await self._runner.run(self._ops.inbox())
+        items: list[m.InboxItem] = []
+        seen: set[str] = set()
+        offset = 0
+        while offset >= 0:
+            page = await self._runner.run(self._ops.inbox(offset))
+            items += page
+            offset = next_offset(page, offset, seen, lambda item: str(item.doc_id))
+        return items
 
     async def fetch(self, doc_id: str) -> bytes:
         """See :meth:`LgspClient.fetch`."""

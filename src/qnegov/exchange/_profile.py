@@ -33,6 +33,10 @@ _ENV: Final = {
     "agency_secret": "QNEGOV_LGSP_AGENCY_SECRET",
 }
 _SECRETS: Final = ("secret", "consumer_secret", "agency_secret")
+_TLS_KEYS: Final = ("ca_file", "client_cert", "client_key")
+_KNOWN_KEYS: Final = frozenset(
+    [*_ENV, *_TLS_KEYS, *(k + "_env" for k in _SECRETS), *(k + "_file" for k in _SECRETS)]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class Profile:
     url: str
     values: dict[str, str]
     tls: TlsConfig | None
+    warnings: tuple[str, ...] = ()
 
     def need(self, key: str) -> str:
         value = self.values.get(key, "")
@@ -57,15 +62,32 @@ class Profile:
         return value
 
 
-def _secret(data: dict[str, Any], key: str, base: Path) -> str:
+def _secret(data: dict[str, Any], key: str, base: Path, profile: Path, warnings: list[str]) -> str:
     """A secret from ``key``, ``key_env`` (a variable name) or ``key_file`` (a path)."""
     if isinstance(data.get(key), str):
         return str(data[key])
     if isinstance(data.get(key + "_env"), str):
-        return os.environ.get(str(data[key + "_env"]), "")
+        variable = str(data[key + "_env"])
+        if not os.environ.get(variable) and not os.environ.get(_ENV[key]):
+            raise InputError(
+                tr(
+                    "exchange profile: {key}_env names ${variable}, which is not set",
+                    key=key,
+                    variable=variable,
+                ),
+                file=str(profile),
+            )
+        return os.environ.get(variable, "")
     if isinstance(data.get(key + "_file"), str):
         path = (base / str(data[key + "_file"])).expanduser()
         try:
+            if path.stat().st_mode & 0o077:
+                warnings.append(
+                    tr(
+                        "secret file {path} is readable by other users: chmod 600 it",
+                        path=path,
+                    )
+                )
             return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise InputError(
@@ -77,6 +99,8 @@ def _secret(data: dict[str, Any], key: str, base: Path) -> str:
 def load_profile(path: Path | None) -> Profile:
     """Read the profile file (if any) and apply the environment on top of it."""
     import tomllib
+
+    from qnegov.exchange._core import TlsConfig
 
     chosen = path or (
         Path(os.environ["QNEGOV_PROFILE"])
@@ -91,12 +115,24 @@ def load_profile(path: Path | None) -> Profile:
             raise InputError(str(exc), file=str(chosen)) from exc
     elif path is not None:
         raise InputError(tr("cannot read file: {reason}", reason="not found"), file=str(path))
-    from qnegov.exchange._core import TlsConfig
-
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        raise InputError(
+            tr(
+                "exchange profile: unknown keys {keys} (known: {known})",
+                keys=", ".join(unknown),
+                known=", ".join(sorted(_KNOWN_KEYS)),
+            ),
+            file=str(chosen),
+        )
     base = chosen.parent
     values: dict[str, str] = {}
+    warnings: list[str] = []
     for key in _ENV:
-        values[key] = _secret(data, key, base) if key in _SECRETS else str(data.get(key, ""))
+        if key in _SECRETS:
+            values[key] = _secret(data, key, base, chosen, warnings)
+        else:
+            values[key] = str(data.get(key, ""))
         if env := os.environ.get(_ENV[key]):
             values[key] = env
     tls = None
@@ -111,11 +147,20 @@ def load_profile(path: Path | None) -> Profile:
         raise InputError(tr("exchange profile: api must be vdxp or lgsp, not {api}", api=api))
     url = values.pop("url")
     if not url:
+        if not chosen.exists():
+            raise InputError(
+                tr(
+                    "no exchange profile at {file} and ${env} is not set",
+                    file=chosen,
+                    env=_ENV["url"],
+                )
+            )
         raise InputError(
             tr(
                 "exchange profile lacks {key} (set it in the profile or ${env})",
                 key="url",
                 env=_ENV["url"],
-            )
+            ),
+            file=str(chosen),
         )
-    return Profile(api=api, url=url, values=values, tls=tls)
+    return Profile(api=api, url=url, values=values, tls=tls, warnings=tuple(warnings))

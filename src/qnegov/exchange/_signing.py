@@ -28,6 +28,7 @@ __all__ = [
     "VERSION_HEADER",
     "VIETNAM",
     "SignatureRefused",
+    "digest_matches",
     "format_timestamp",
     "hash_file",
     "hash_file_matches",
@@ -78,7 +79,11 @@ def hash_file(content: bytes | Path, *, sdk_quirk: bool = False) -> str:
 
 def hash_file_matches(content: bytes, claimed: str) -> bool:
     """Whether ``claimed`` is the standard or the SDK-quirk hash of ``content``."""
-    digest = hashlib.sha256(content).digest()
+    return digest_matches(hashlib.sha256(content).digest(), claimed)
+
+
+def digest_matches(digest: bytes, claimed: str) -> bool:
+    """Whether ``claimed`` is the standard or the SDK-quirk hex form of a SHA-256 ``digest``."""
     return any(
         hmac.compare_digest(claimed.lower(), form)
         for form in (digest.hex(), "".join(format(b, "x") for b in digest))

@@ -31,6 +31,7 @@ from qnegov.exchange._core import (
     SyncRunner,
     TlsConfig,
     client_options,
+    next_offset,
     parse_model,
 )
 from qnegov.exchange._signing import format_timestamp, hash_file, sign_headers
@@ -106,6 +107,14 @@ def _check(operation: str, envelope: m.VdxpEnvelope, status_code: int) -> None:
             remote_code=envelope.error_code,
             status_code=status_code,
         )
+
+
+def _inbox_key(item: m.InboxItem) -> str:
+    return str(item.doc_id)
+
+
+def _sent_key(item: m.SentItem) -> str:
+    return f"{item.sender_doc_id}|{item.to_code}"
 
 
 def _decode_base64(operation: str, data: str | None) -> bytes:
@@ -185,12 +194,14 @@ class _VdxpOperations:
             return Call("sendEdoc", "POST", "sendEdoc", parse, headers=headers, upload=packet)
         return Call("sendEdoc", "POST", "sendEdoc", parse, headers=headers, content=packet)
 
-    def inbox(self, message_type: m.MessageType | str) -> Call[list[m.InboxItem]]:
+    def inbox(self, message_type: m.MessageType | str, offset: int = 0) -> Call[list[m.InboxItem]]:
         headers = {
             "Content-Type": "application/json",
             "servicetype": SERVICE_TYPE,
             "messagetype": str(m.MessageType(message_type)),
         }
+        if offset:
+            headers["offset"] = str(offset)
 
         def parse(response: httpx.Response) -> list[m.InboxItem]:
             answer = parse_model("getReceivedEdocList", response, m.VdxpInboxResponse)
@@ -233,7 +244,9 @@ class _VdxpOperations:
 
         return Call("updateStatus", "POST", "updateStatus", parse, headers=headers)
 
-    def sent(self, message_type: m.MessageType | str, doc_id: str | None) -> Call[list[m.SentItem]]:
+    def sent(
+        self, message_type: m.MessageType | str, doc_id: str | None, offset: int = 0
+    ) -> Call[list[m.SentItem]]:
         headers = {
             "Content-Type": "application/json",
             "servicetype": SERVICE_TYPE,
@@ -241,6 +254,8 @@ class _VdxpOperations:
         }
         if doc_id:
             headers["docId"] = doc_id
+        if offset:
+            headers["offset"] = str(offset)
 
         def parse(response: httpx.Response) -> list[m.SentItem]:
             answer = parse_model("getSentEdocList", response, m.VdxpSentResponse)
@@ -316,8 +331,15 @@ class DocumentExchangeClient(ClosingClient):
         return self._runner.run(call)
 
     def inbox(self, message_type: m.MessageType | str = m.MessageType.EDOC) -> list[m.InboxItem]:
-        """Messages waiting for this agency (documents, or status packets)."""
-        return self._runner.run(self._ops.inbox(message_type))
+        """Messages waiting for this agency (documents, or status packets), every page."""
+        items: list[m.InboxItem] = []
+        seen: set[str] = set()
+        offset = 0
+        while offset >= 0:
+            page = self._runner.run(self._ops.inbox(message_type, offset))
+            items += page
+            offset = next_offset(page, offset, seen, _inbox_key)
+        return items
 
     def fetch(self, doc_id: str) -> bytes:
         """One received packet, decoded from the platform's base64."""
@@ -334,8 +356,15 @@ class DocumentExchangeClient(ClosingClient):
     def sent(
         self, message_type: m.MessageType | str = m.MessageType.EDOC, doc_id: str | None = None
     ) -> list[m.SentItem]:
-        """What this agency sent, one row per recipient, with delivery statuses."""
-        return self._runner.run(self._ops.sent(message_type, doc_id))
+        """What this agency sent, one row per recipient, with delivery statuses (every page)."""
+        rows: list[m.SentItem] = []
+        seen: set[str] = set()
+        offset = 0
+        while offset >= 0:
+            page = self._runner.run(self._ops.sent(message_type, doc_id, offset))
+            rows += page
+            offset = next_offset(page, offset, seen, _sent_key)
+        return rows
 
     def agencies(self, form: AgencyForm = "qcvn102") -> list[m.Agency]:
         """Registered agencies, with codes in the QCVN 102 (default) or QĐ 20/2020 form."""
@@ -388,7 +417,14 @@ class AsyncDocumentExchangeClient(AsyncClosingClient):
         self, message_type: m.MessageType | str = m.MessageType.EDOC
     ) -> list[m.InboxItem]:
         """See :meth:`DocumentExchangeClient.inbox`."""
-        return await self._runner.run(self._ops.inbox(message_type))
+        items: list[m.InboxItem] = []
+        seen: set[str] = set()
+        offset = 0
+        while offset >= 0:
+            page = await self._runner.run(self._ops.inbox(message_type, offset))
+            items += page
+            offset = next_offset(page, offset, seen, _inbox_key)
+        return items
 
     async def fetch(self, doc_id: str) -> bytes:
         """See :meth:`DocumentExchangeClient.fetch`."""
@@ -406,7 +442,14 @@ class AsyncDocumentExchangeClient(AsyncClosingClient):
         self, message_type: m.MessageType | str = m.MessageType.EDOC, doc_id: str | None = None
     ) -> list[m.SentItem]:
         """See :meth:`DocumentExchangeClient.sent`."""
-        return await self._runner.run(self._ops.sent(message_type, doc_id))
+        rows: list[m.SentItem] = []
+        seen: set[str] = set()
+        offset = 0
+        while offset >= 0:
+            page = await self._runner.run(self._ops.sent(message_type, doc_id, offset))
+            rows += page
+            offset = next_offset(page, offset, seen, _sent_key)
+        return rows
 
     async def agencies(self, form: AgencyForm = "qcvn102") -> list[m.Agency]:
         """See :meth:`DocumentExchangeClient.agencies`."""

@@ -29,20 +29,23 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from qnegov.errors import QnegovError
 from qnegov.exchange._packet import RoutingInfo, routing_info
 from qnegov.exchange._signing import (
+    HASH_HEADER,
     PREFIX,
     SIGN_HEADER,
     SignatureRefused,
-    hash_file_matches,
+    digest_matches,
     verify_headers,
 )
 from qnegov.exchange.hub._faults import Fault, FaultInjector
+from qnegov.exchange.hub._limits import BodyBudget, Over, ReplayCache, Upload, receive_body
 from qnegov.exchange.hub._openapi import openapi_document
-from qnegov.exchange.hub._store import AgencyRecord, Delivery, Store
+from qnegov.exchange.hub._store import PAGE_MAX, AgencyRecord, Delivery, ReusedMessageId, Store
 
 __all__ = ["ERROR_CODES", "HubConfig", "PacketCheck", "create_app"]
 
@@ -59,13 +62,16 @@ ERROR_CODES: Final = {
     "108": "packet too large",
     "109": "hash-file does not match the body",
     "110": "agency already registered, secret in use, or not removable",
+    "111": "message id already used by this sender for other content",
+    "112": "hub busy (in-flight body bytes, connections or replay memory full): retry later",
 }
 """The hub's own error codes (the national platform's codes are not documented publicly)."""
 
 API_PREFIX: Final = "/truclienthong/v1.0.0"
-PacketCheck = Callable[[bytes, RoutingInfo | None], None]
+PacketCheck = Callable[[bytes | Path, RoutingInfo | None], None]
 """A check of an incoming packet (edXML validation, signature) run before routing; it refuses
-the packet by raising a :class:`QnegovError` (signature errors become code 105, others 102)."""
+the packet by raising a :class:`QnegovError` (signature errors become code 105, others 102).
+Large packets come as the :class:`Path` of a spooled temporary file, small ones as bytes."""
 
 
 @dataclass(slots=True)
@@ -79,6 +85,25 @@ class HubConfig:
     max_clock_skew: float = 300.0
     """How far a VDXP request ``timestamp`` may be from the hub's clock, seconds."""
     max_packet_bytes: int = 64 * 1024 * 1024
+    max_inflight_bytes: int = 96 * 1024 * 1024
+    """Request-body bytes received or being checked at once, all requests together; past it the
+    hub answers 503 with ``Retry-After`` (must be at least ``max_packet_bytes``)."""
+    spool_threshold: int = 1024 * 1024
+    """Bodies larger than this go to a temporary file while they are hashed and checked."""
+    spool_dir: Path | None = None
+    """Where spooled bodies go (default: the system temporary directory)."""
+    require_body_hash: bool = False
+    """Refuse a VDXP ``sendEdoc`` without ``hash-file`` (the SDK sends one; some peers do not)."""
+    replay_capacity: int = 100_000
+    """How many VDXP signatures the replay memory holds (window: twice the clock skew)."""
+    allow_readable_db: bool = False
+    """Open a database file that group or others may read (refused by default)."""
+    header_timeout: float = 10.0
+    """Seconds a connection may take to send a complete request head (idle ones included)."""
+    body_timeout: float = 30.0
+    """Seconds without a body byte while the hub waits for the body."""
+    max_connections_per_client: int = 128
+    """Open connections per client address; one more is answered 503 and closed."""
     enable_test_faults: bool = False
     """TESTING FEATURE: arm faults through ``POST /admin/faults`` (see ``_faults``)."""
     checks: list[PacketCheck] = field(default_factory=list)
@@ -98,6 +123,8 @@ class _State:
     tokens: dict[str, float] = field(default_factory=dict)
     tokens_issued: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    budget: BodyBudget = field(default_factory=lambda: BodyBudget(0))
+    replay: ReplayCache = field(default_factory=lambda: ReplayCache(600.0, 1))
 
 
 Style = Literal["vdxp", "lgsp"]
@@ -128,18 +155,41 @@ def _endpoint(state: _State, style: Style, handler: Handler) -> Callable[[Reques
     return endpoint
 
 
-async def _body(request: Request, limit: int) -> bytes:
+def _busy(desc: str) -> _HubError:
+    return _HubError("112", desc, 503)
+
+
+async def _receive(request: Request, state: _State, limit: int) -> Upload:
+    """The body, hashed as it arrives and spooled past the threshold; counted in the budget."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _HubError("108", f"packet larger than {limit} bytes", 413)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _HubError("108", f"packet larger than {limit} bytes", 413)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await receive_body(
+            request.stream(),
+            declared=int(declared) if declared is not None and declared.isdigit() else None,
+            limit=limit,
+            budget=state.budget,
+            spool_threshold=state.config.spool_threshold,
+            spool_dir=state.config.spool_dir,
+        )
+    except Over as over:
+        if over.kind == "size":
+            raise _HubError("108", f"packet larger than {limit} bytes", 413) from None
+        raise _busy("too many request bytes in flight") from None
+
+
+async def _release(state: _State, upload: Upload) -> None:
+    state.budget.give(upload.reserved)
+    if upload.path is not None:
+        await run_in_threadpool(upload.discard)
+
+
+async def _body(request: Request, state: _State, limit: int) -> bytes:
+    """A small body (JSON, forms) in memory."""
+    upload = await _receive(request, state, limit)
+    try:
+        return await run_in_threadpool(upload.read)
+    finally:
+        await _release(state, upload)
 
 
 # authentication ---------------------------------------------------------------------------
@@ -163,6 +213,12 @@ async def _vdxp_caller(request: Request, state: _State) -> tuple[AgencyRecord, d
     except SignatureRefused as exc:
         raise _HubError("101", str(exc), 401) from None
     assert agency is not None
+    try:
+        fresh = state.replay.remember(agency.code + " " + request.headers.get(HASH_HEADER, ""))
+    except Over:
+        raise _busy("replay memory full") from None
+    if not fresh:
+        raise _HubError("101", "replayed request: this signature was already used", 401)
     return agency, params
 
 
@@ -215,7 +271,7 @@ def _lgsp(
 # packets ---------------------------------------------------------------------------------
 
 
-def _inspect(state: _State, body: bytes) -> RoutingInfo:
+def _inspect(state: _State, body: bytes | Path) -> RoutingInfo:
     try:
         for check in state.config.checks:
             check(body, None)
@@ -229,13 +285,15 @@ def _inspect(state: _State, body: bytes) -> RoutingInfo:
 async def _accept_packet(
     state: _State,
     caller: AgencyRecord,
-    body: bytes,
+    upload: Upload,
     *,
     message_type: str,
-    message_id: str,
+    message_id: str | None,
     only_to: list[str] | None,
 ) -> str:
-    if not body:
+    body = upload.source
+    message_id = message_id or "sha256:" + upload.sha256.hex()
+    if not upload.size:
         raise _HubError("102", "empty packet", 400)
     if message_type not in ("edoc", "status"):
         raise _HubError("106", f"unknown messagetype {message_type!r}", 400)
@@ -257,8 +315,10 @@ async def _accept_packet(
     for code in recipients:
         if await run_in_threadpool(state.store.agency, code) is None:
             raise _HubError("103", f"unknown recipient {code}", 400)
-    stored = await run_in_threadpool(
-        lambda: state.store.accept(
+    store = state.store
+
+    def accept() -> str:
+        return store.accept(
             sender=info.sender,
             message_id=message_id,
             message_type=message_type,
@@ -269,15 +329,17 @@ async def _accept_packet(
             code=info.code,
             status_code=info.status_code,
             status_desc=info.subject if info.is_status else "",
-        )
-    )
-    return stored.doc_id
+            sha256=upload.sha256.hex(),
+        ).doc_id
 
-
-def _content_id(body: bytes) -> str:
-    """Idempotency key of a send without ``messageid`` (SDK clients): the packet's SHA-256, so
-    the same bytes sent twice by one sender are one message."""
-    return "sha256:" + hashlib.sha256(body).hexdigest()
+    try:
+        return await run_in_threadpool(accept)
+    except ReusedMessageId as exc:
+        raise _HubError(
+            "111",
+            f"messageid {message_id!r} was used for other content (docId {exc.doc_id})",
+            409,
+        ) from None
 
 
 def _vdxp_item(d: Delivery) -> dict[str, Any]:
@@ -345,9 +407,21 @@ def _agency_json(a: AgencyRecord, form: str) -> dict[str, Any]:
 
 async def vdxp_send(request: Request, state: _State) -> Response:
     caller, params = await _vdxp_caller(request, state)
-    body = await _body(request, state.config.max_packet_bytes)
     claimed = params.get("hash-file")
-    if claimed and not hash_file_matches(body, claimed):
+    if not claimed and state.config.require_body_hash:
+        raise _HubError("109", "hash-file is required by this hub", 400)
+    upload = await _receive(request, state, state.config.max_packet_bytes)
+    try:
+        return await _vdxp_send(state, caller, params, upload)
+    finally:
+        await _release(state, upload)
+
+
+async def _vdxp_send(
+    state: _State, caller: AgencyRecord, params: dict[str, str], upload: Upload
+) -> Response:
+    claimed = params.get("hash-file")
+    if claimed and not digest_matches(upload.sha256, claimed):
         raise _HubError("109", "hash-file does not match the body", 400)
     sender = params.get("from", caller.code)
     if sender != caller.code:
@@ -359,26 +433,50 @@ async def vdxp_send(request: Request, state: _State) -> Response:
     doc_id = await _accept_packet(
         state,
         caller,
-        body,
-        message_type=params.get("messagetype", "edoc").lower(),
-        message_id=params.get("messageid") or _content_id(body),
+        upload,
+        message_type=params.get("messagetype", "edoc"),
+        message_id=params.get("messageid"),
         only_to=to,
     )
     return _ok("vdxp", DocId=doc_id)
 
 
+def _kind(params: Any) -> str:
+    kind = str(params.get("messagetype", "edoc"))
+    if kind not in ("edoc", "status"):
+        raise _HubError("106", f"unknown messagetype {kind!r} (edoc or status)", 400)
+    return kind
+
+
+def _page(params: Any) -> tuple[int, int]:
+    """``limit`` (1 to PAGE_MAX, default PAGE_MAX) and ``offset`` of a list call."""
+    limit_text = str(params.get("limit", PAGE_MAX))
+    offset_text = str(params.get("offset", 0))
+    if not (limit_text.isascii() and limit_text.isdigit()) or not (
+        offset_text.isascii() and offset_text.isdigit()
+    ):
+        raise _HubError("106", "limit and offset must be integers", 400)
+    limit, offset = int(limit_text), int(offset_text)
+    if not 1 <= limit <= PAGE_MAX or not 0 <= offset < 2**31:
+        raise _HubError("106", f"limit must be 1 to {PAGE_MAX}, offset at least 0", 400)
+    return limit, offset
+
+
 async def vdxp_inbox(request: Request, state: _State) -> Response:
     caller, params = await _vdxp_caller(request, state)
-    kind = params.get("messagetype", "edoc").lower()
-    items = await run_in_threadpool(state.store.inbox, caller.code, kind)
+    kind = _kind(params)
+    limit, offset = _page(params)
+    items = await run_in_threadpool(
+        lambda: state.store.inbox(caller.code, kind, limit=limit, offset=offset)
+    )
     return _ok("vdxp", data=[_vdxp_item(d) for d in items])
 
 
 def _count(kind: str) -> Handler:
     async def handler(request: Request, state: _State) -> Response:
         caller, _ = await _vdxp_caller(request, state)
-        items = await run_in_threadpool(state.store.inbox, caller.code, kind)
-        return _ok("vdxp", count=len(items))
+        count = await run_in_threadpool(state.store.inbox_count, caller.code, kind)
+        return _ok("vdxp", count=count)
 
     return handler
 
@@ -411,7 +509,7 @@ async def vdxp_download(request: Request, state: _State) -> Response:
 
 async def vdxp_update_status(request: Request, state: _State) -> Response:
     caller, params = await _vdxp_caller(request, state)
-    status = params.get("status", "").lower()
+    status = params.get("status", "")
     if status not in ("done", "fail", "processing"):
         raise _HubError("106", "status must be done, fail or processing", 400)
     doc_id = _doc_id(params)
@@ -422,11 +520,10 @@ async def vdxp_update_status(request: Request, state: _State) -> Response:
 
 async def vdxp_sent(request: Request, state: _State) -> Response:
     caller, params = await _vdxp_caller(request, state)
+    kind = _kind(params)
+    limit, offset = _page(params)
     rows = await run_in_threadpool(
-        state.store.sent,
-        caller.code,
-        params.get("messagetype", "edoc").lower(),
-        params.get("docid"),
+        lambda: state.store.sent(caller.code, kind, params.get("docid"), limit=limit, offset=offset)
     )
     return _ok("vdxp", data=[_sent_item(d) for d in rows])
 
@@ -440,9 +537,17 @@ def _agencies(form: str) -> Handler:
     return handler
 
 
+_AGENCY_TEXT = ("name", "secret", "other_code", "code102", "oldCode", "pcode", "mail")
+
+
 def _registration(data: Any, parent: str | None) -> AgencyRecord:
     if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not data["code"]:
         raise _HubError("106", "agency needs a 'code'", 400)
+    wrong = [k for k in _AGENCY_TEXT if k in data and not isinstance(data[k], str)]
+    if "provincial" in data and not isinstance(data["provincial"], bool):
+        wrong.append("provincial")
+    if wrong:
+        raise _HubError("106", f"agency fields of the wrong type: {wrong}", 400)
 
     def text(key: str) -> str | None:
         value = data.get(key)
@@ -459,8 +564,8 @@ def _registration(data: Any, parent: str | None) -> AgencyRecord:
     )
 
 
-async def _json(request: Request, limit: int = 1 << 20) -> Any:
-    raw = await _body(request, limit)
+async def _json(request: Request, state: _State, limit: int = 1 << 20) -> Any:
+    raw = await _body(request, state, limit)
     try:
         return json.loads(raw or b"null")
     except ValueError:
@@ -469,7 +574,7 @@ async def _json(request: Request, limit: int = 1 << 20) -> Any:
 
 async def vdxp_register(request: Request, state: _State) -> Response:
     caller, _ = await _vdxp_caller(request, state)
-    record = _registration(await _json(request), caller.code)
+    record = _registration(await _json(request, state), caller.code)
     if await run_in_threadpool(state.store.agency, record.code) is not None:
         raise _HubError("110", f"{record.code} is already registered", 409)
     await _put_agency(state, record)
@@ -479,6 +584,8 @@ async def vdxp_register(request: Request, state: _State) -> Response:
 async def vdxp_delete(request: Request, state: _State) -> Response:
     caller, params = await _vdxp_caller(request, state)
     code = params.get("agencycode", "")
+    if not code:
+        raise _HubError("106", "missing AgencyCode", 400)
     target = await run_in_threadpool(state.store.agency, code)
     if target is None or caller.code not in (target.code, target.pcode):
         raise _HubError("110", f"{caller.code} may not remove {code!r}", 409)
@@ -491,7 +598,7 @@ async def vdxp_delete(request: Request, state: _State) -> Response:
 
 async def lgsp_token(request: Request, state: _State) -> Response:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    raw = await _body(request, 1 << 16)
+    raw = await _body(request, state, 1 << 16)
     form = parse_qs(raw.decode("latin-1"))
     if form.get("grant_type") != ["client_credentials"]:
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
@@ -532,25 +639,54 @@ def _lgsp_item(d: Delivery) -> dict[str, Any]:
 
 
 async def lgsp_list(request: Request, state: _State, caller: AgencyRecord) -> Response:
-    items = await run_in_threadpool(state.store.inbox, caller.code, None)
+    limit, offset = _page(request.query_params)
+    items = await run_in_threadpool(
+        lambda: state.store.inbox(caller.code, None, limit=limit, offset=offset)
+    )
     return _ok("lgsp", data=[_lgsp_item(d) for d in items])
 
 
 async def lgsp_send(request: Request, state: _State, caller: AgencyRecord) -> Response:
-    data = await _json(request, state.config.max_packet_bytes * 2)
+    """An LGSP send is base64 inside JSON, so it is parsed in memory: the request stays in the
+    in-flight budget for the whole send and counts twice (the text, then its decoded packet)."""
+    limit = state.config.max_packet_bytes * 4 // 3 + 4096
+    received = await _receive(request, state, limit)
+    try:
+        state.budget.take(received.size)
+    except Over:
+        await _release(state, received)
+        raise _busy("too many request bytes in flight") from None
+    received.reserved += received.size
+    try:
+        return await _lgsp_send(request, state, caller, received)
+    finally:
+        await _release(state, received)
+
+
+async def _lgsp_send(
+    request: Request, state: _State, caller: AgencyRecord, received: Upload
+) -> Response:
+    try:
+        data = json.loads(await run_in_threadpool(received.read) or b"null")
+    except ValueError:
+        raise _HubError("106", "body is not JSON", 400) from None
+    await run_in_threadpool(received.discard)
     if not isinstance(data, dict) or not isinstance(data.get("data"), str):
         raise _HubError("106", 'body must be {"data": base64, "loaiVanBan": ...}', 400)
     try:
-        body = base64.b64decode(data["data"], validate=True)
+        body = base64.b64decode(data.pop("data"), validate=True)
     except (binascii.Error, ValueError):
         raise _HubError("102", "data is not valid base64", 400) from None
-    kind = str(data.get("loaiVanBan") or "edoc").lower()
+    kind = data.get("loaiVanBan", "edoc")
+    if kind not in ("edoc", "status"):
+        raise _HubError("106", f"unknown loaiVanBan {kind!r} (edoc or status)", 400)
+    upload = Upload(len(body), hashlib.sha256(body).digest(), data=body)
     doc_id = await _accept_packet(
         state,
         caller,
-        body,
+        upload,
         message_type=kind,
-        message_id=request.headers.get("messageid") or _content_id(body),
+        message_id=request.headers.get("messageid"),
         only_to=None,
     )
     return _ok("lgsp", docId=doc_id)
@@ -562,12 +698,14 @@ async def lgsp_get(request: Request, state: _State, caller: AgencyRecord) -> Res
 
 
 async def lgsp_put(request: Request, state: _State, caller: AgencyRecord) -> Response:
-    data = await _json(request)
-    status = str(data.get("status", "")).upper() if isinstance(data, dict) else ""
+    data = await _json(request, state)
+    status = data.get("status") if isinstance(data, dict) else None
     if status not in ("INITIAL", "PROCESSING", "DONE", "FAIL"):
         raise _HubError("106", "status must be INITIAL, PROCESSING, DONE or FAIL", 400)
     doc_id = request.path_params["doc_id"]
-    if not await run_in_threadpool(state.store.set_status, doc_id, caller.code, status.lower()):
+    if not await run_in_threadpool(
+        state.store.set_status, doc_id, caller.code, str(status).lower()
+    ):
         raise _HubError("104", f"no document {doc_id} for {caller.code}", 404)
     return _ok("lgsp")
 
@@ -586,7 +724,7 @@ def _lgsp_agencies(
 
 
 async def lgsp_register(request: Request, state: _State, caller: AgencyRecord) -> Response:
-    record = _registration(await _json(request), caller.code)
+    record = _registration(await _json(request, state), caller.code)
     if await run_in_threadpool(state.store.agency, record.code) is not None:
         raise _HubError("110", f"{record.code} is already registered", 409)
     await _put_agency(state, record)
@@ -594,8 +732,10 @@ async def lgsp_register(request: Request, state: _State, caller: AgencyRecord) -
 
 
 async def lgsp_unregister(request: Request, state: _State, caller: AgencyRecord) -> Response:
-    data = await _json(request)
-    code = str(data.get("agencyCode", "")) if isinstance(data, dict) else ""
+    data = await _json(request, state)
+    code = data.get("agencyCode") if isinstance(data, dict) else None
+    if not isinstance(code, str):
+        raise _HubError("106", 'body must be {"agencyCode": code}', 400)
     target = await run_in_threadpool(state.store.agency, code)
     if target is None or caller.code not in (target.code, target.pcode):
         raise _HubError("110", f"{caller.code} may not remove {code!r}", 409)
@@ -629,21 +769,25 @@ async def _put_agency(state: _State, record: AgencyRecord) -> None:
 
 
 async def admin_put_agency(request: Request, state: _State) -> Response:
-    record = _registration(await _json(request), None)
+    record = _registration(await _json(request, state), None)
     await _put_agency(state, record)
     return JSONResponse({"code": record.code, "secret": record.secret})
 
 
 async def admin_delete_agency(request: Request, state: _State) -> Response:
-    removed = await run_in_threadpool(state.store.delete_agency, request.path_params["code"])
-    return JSONResponse({"removed": removed}, status_code=200 if removed else 404)
+    code = request.path_params["code"]
+    if not await run_in_threadpool(state.store.delete_agency, code):
+        return JSONResponse({"error": f"no agency {code}", "removed": False}, status_code=404)
+    return JSONResponse({"removed": True})
 
 
 async def admin_put_client(request: Request, state: _State) -> Response:
-    data = await _json(request)
-    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+    data = await _json(request, state)
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not data["key"]:
         raise _HubError("106", "client needs a 'key'", 400)
-    secret = data.get("secret") if isinstance(data.get("secret"), str) else None
+    if "secret" in data and not isinstance(data["secret"], str):
+        raise _HubError("106", "'secret' must be a string", 400)
+    secret = data.get("secret")
     secret = secret or secrets.token_urlsafe(24)
     await run_in_threadpool(state.store.put_gateway_client, data["key"], secret)
     return JSONResponse({"key": data["key"], "secret": secret})
@@ -659,7 +803,17 @@ async def admin_revoke_tokens(request: Request, state: _State) -> Response:
 async def admin_stats(request: Request, state: _State) -> Response:
     counts = await run_in_threadpool(state.store.counts)
     requests = dict(state.faults.requests) if state.faults is not None else {}
-    return JSONResponse(counts | {"tokens_issued": state.tokens_issued, "requests": requests})
+    return JSONResponse(
+        counts
+        | {
+            "tokens_issued": state.tokens_issued,
+            "requests": requests,
+            "inflight_body_bytes": state.budget.used,
+            "inflight_body_peak": state.budget.peak,
+            "busy_refusals": state.budget.refused,
+            "replay_memory": len(state.replay),
+        }
+    )
 
 
 async def admin_faults(request: Request, state: _State) -> Response:
@@ -668,7 +822,7 @@ async def admin_faults(request: Request, state: _State) -> Response:
     if request.method == "DELETE":
         state.faults.clear()
         return JSONResponse({"cleared": True})
-    data = await _json(request)
+    data = await _json(request, state)
     if not isinstance(data, dict):
         raise _HubError("106", "fault must be an object", 400)
     kind = data.get("kind")
@@ -690,9 +844,37 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "OK"})
 
 
+def _routes(table: list[tuple[str, str, Callable[[Request], Any]]]) -> list[Route]:
+    """One route per path dispatching on the method, so a wrong method is a 405 whose
+    ``Allow`` lists every method of the path (as the OpenAPI document does)."""
+    by_path: dict[str, dict[str, Callable[[Request], Any]]] = {}
+    for path, method, endpoint in table:
+        by_path.setdefault(path, {})[method] = endpoint
+    routes = []
+    for path, methods in by_path.items():
+
+        async def dispatch(
+            request: Request, methods: dict[str, Callable[[Request], Any]] = methods
+        ) -> Response:
+            answer: Response = await methods[request.method](request)
+            return answer
+
+        route = Route(path, dispatch, methods=list(methods))
+        route.methods = set(methods)  # no implicit HEAD: the document lists none
+        routes.append(route)
+    return routes
+
+
 def create_app(config: HubConfig) -> FaultInjector:
     """The hub ASGI app (wrapped in the fault injector, which is inert unless enabled)."""
-    state = _State(config=config, store=Store(config.db))
+    if config.max_inflight_bytes < config.max_packet_bytes:
+        raise ValueError("max_inflight_bytes must be at least max_packet_bytes")
+    state = _State(
+        config=config,
+        store=Store(config.db, allow_readable=config.allow_readable_db),
+        budget=BodyBudget(config.max_inflight_bytes),
+        replay=ReplayCache(2 * config.max_clock_skew, config.replay_capacity),
+    )
     vdxp: list[tuple[str, str, Handler]] = [
         ("/sendEdoc", "POST", vdxp_send),
         ("/getReceivedEdocList", "POST", vdxp_inbox),
@@ -708,35 +890,35 @@ def create_app(config: HubConfig) -> FaultInjector:
         ("/registerAgency", "POST", vdxp_register),
         ("/deleteAgency", "POST", vdxp_delete),
     ]
-    routes = [Route(p, _endpoint(state, "vdxp", h), methods=[m]) for p, m, h in vdxp]
-    routes += [
-        Route("/token", _endpoint(state, "lgsp", lgsp_token), methods=["POST"]),
-        Route(API_PREFIX + "/vanbans", _lgsp(state, lgsp_list), methods=["GET"]),
-        Route(API_PREFIX + "/vanbans", _lgsp(state, lgsp_send), methods=["POST"]),
-        Route(API_PREFIX + "/vanbans/{doc_id}", _lgsp(state, lgsp_get), methods=["GET"]),
-        Route(API_PREFIX + "/vanbans/{doc_id}", _lgsp(state, lgsp_put), methods=["PUT"]),
-        Route(
-            API_PREFIX + "/donvilienthongs", _lgsp(state, _lgsp_agencies(False)), methods=["GET"]
-        ),
-        Route(
-            API_PREFIX + "/donvilienthongs/qn", _lgsp(state, _lgsp_agencies(True)), methods=["GET"]
-        ),
-        Route(API_PREFIX + "/donvilienthongs", _lgsp(state, lgsp_register), methods=["POST"]),
-        Route(API_PREFIX + "/donvilienthongs", _lgsp(state, lgsp_unregister), methods=["PUT"]),
-        Route("/admin/agencies", _admin(state, admin_put_agency), methods=["POST"]),
-        Route("/admin/agencies/{code}", _admin(state, admin_delete_agency), methods=["DELETE"]),
-        Route("/admin/clients", _admin(state, admin_put_client), methods=["POST"]),
-        Route("/admin/tokens/revoke", _admin(state, admin_revoke_tokens), methods=["POST"]),
-        Route("/admin/stats", _admin(state, admin_stats), methods=["GET"]),
-        Route("/admin/faults", _admin(state, admin_faults), methods=["POST", "DELETE"]),
-        Route("/health", health, methods=["GET"]),
-    ]
     document = openapi_document()
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(document)
 
-    routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    table: list[tuple[str, str, Callable[[Request], Any]]] = [
+        (p, m, _endpoint(state, "vdxp", h)) for p, m, h in vdxp
+    ]
+    table += [
+        ("/token", "POST", _endpoint(state, "lgsp", lgsp_token)),
+        (API_PREFIX + "/vanbans", "GET", _lgsp(state, lgsp_list)),
+        (API_PREFIX + "/vanbans", "POST", _lgsp(state, lgsp_send)),
+        (API_PREFIX + "/vanbans/{doc_id}", "GET", _lgsp(state, lgsp_get)),
+        (API_PREFIX + "/vanbans/{doc_id}", "PUT", _lgsp(state, lgsp_put)),
+        (API_PREFIX + "/donvilienthongs", "GET", _lgsp(state, _lgsp_agencies(False))),
+        (API_PREFIX + "/donvilienthongs/qn", "GET", _lgsp(state, _lgsp_agencies(True))),
+        (API_PREFIX + "/donvilienthongs", "POST", _lgsp(state, lgsp_register)),
+        (API_PREFIX + "/donvilienthongs", "PUT", _lgsp(state, lgsp_unregister)),
+        ("/admin/agencies", "POST", _admin(state, admin_put_agency)),
+        ("/admin/agencies/{code}", "DELETE", _admin(state, admin_delete_agency)),
+        ("/admin/clients", "POST", _admin(state, admin_put_client)),
+        ("/admin/tokens/revoke", "POST", _admin(state, admin_revoke_tokens)),
+        ("/admin/stats", "GET", _admin(state, admin_stats)),
+        ("/admin/faults", "POST", _admin(state, admin_faults)),
+        ("/admin/faults", "DELETE", _admin(state, admin_faults)),
+        ("/health", "GET", health),
+        ("/openapi.json", "GET", openapi),
+    ]
+    routes = _routes(table)
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         body = {"status": "FAIL", "ErrorCode": "100", "ErrorDesc": "internal error"}
@@ -744,6 +926,14 @@ def create_app(config: HubConfig) -> FaultInjector:
 
     app = Starlette(routes=routes, exception_handlers={Exception: internal_error})
     app.state.hub = state
-    injector = FaultInjector(app, enabled=config.enable_test_faults)
+
+    def template(scope: Scope) -> str:
+        """The route a request maps to, so per-path counts stay bounded whatever paths arrive."""
+        for route in routes:
+            if route.matches(scope)[0] is not Match.NONE:
+                return route.path
+        return "(no route)"
+
+    injector = FaultInjector(app, enabled=config.enable_test_faults, classify=template)
     state.faults = injector
     return injector

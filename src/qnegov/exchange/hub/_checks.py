@@ -1,14 +1,16 @@
 """Checks the hub runs on every incoming packet before it accepts it.
 
 Validation uses :func:`qnegov.edxml.validate` (compat level, the shape real peers send); a
-packet with errors is refused with code 102 unless the hub only refuses unreadable packets.
+packet with errors is refused with code 102 unless the hub only refuses unreadable packets
+(fatal problems, and bytes that are not well-formed XML even if lenient reading repaired them).
 With a trust store, every packet must carry a valid signature under the chosen policy
 (:func:`qnegov.signing.verify_packet`), else it is refused with code 105.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Final, Literal
 
 from qnegov._i18n import tr
 from qnegov.edxml import validate
@@ -18,20 +20,28 @@ from qnegov.exchange.hub._app import PacketCheck
 from qnegov.report import Severity
 from qnegov.signing import STRICT, SignaturePolicy, TrustStore, verify_packet
 
-__all__ = ["Refuse", "default_checks", "edxml_check", "signature_check"]
+__all__ = ["UNREADABLE", "Refuse", "default_checks", "edxml_check", "signature_check"]
 
 Refuse = Literal["errors", "fatal"]
 
 
-def edxml_check(refuse: Refuse = "errors") -> PacketCheck:
-    """Refuse packets whose validation report has errors (or only fatal problems)."""
+UNREADABLE: Final = frozenset({"edxml_malformed"})
+"""Issue codes that mean the bytes are not well-formed XML: lenient reading repaired them, but
+the hub would store bytes no peer can parse, so they are refused in every mode."""
 
-    def check(body: bytes, info: RoutingInfo | None) -> None:
+
+def edxml_check(refuse: Refuse = "errors") -> PacketCheck:
+    """Refuse packets whose validation report has errors, or (``"fatal"``) only unreadable ones:
+    fatal problems and markup that is not well-formed (a truncated body, say)."""
+
+    def check(body: bytes | Path, info: RoutingInfo | None) -> None:
         report = validate(body, name="<packet>")
         blocking = [
             i
             for i in report.issues
-            if i.severity is Severity.FATAL or (refuse == "errors" and i.severity.blocks)
+            if i.severity is Severity.FATAL
+            or i.code in UNREADABLE
+            or (refuse == "errors" and i.severity.blocks)
         ]
         if blocking:
             first = blocking[0]
@@ -51,7 +61,7 @@ def edxml_check(refuse: Refuse = "errors") -> PacketCheck:
 def signature_check(trust: TrustStore, policy: SignaturePolicy = STRICT) -> PacketCheck:
     """Require a valid packet signature chaining to ``trust`` under ``policy``."""
 
-    def check(body: bytes, info: RoutingInfo | None) -> None:
+    def check(body: bytes | Path, info: RoutingInfo | None) -> None:
         verify_packet(body, trust=trust, policy=policy, name="<packet>")
 
     return check

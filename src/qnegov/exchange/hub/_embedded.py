@@ -8,7 +8,6 @@ race for the port.
 from __future__ import annotations
 
 import secrets
-import socket
 import threading
 import time
 from os import PathLike
@@ -37,6 +36,8 @@ class EmbeddedHub:
     ) -> None:
         import uvicorn
 
+        from qnegov.exchange.hub._serve import listen, uvicorn_config
+
         self.admin_token = secrets.token_urlsafe(24)
         config = HubConfig(
             db=Path(db),
@@ -46,13 +47,11 @@ class EmbeddedHub:
         )
         self.app = create_app(config)
         self._store = self.app.app.state.hub.store  # type: ignore[attr-defined]
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
+        self._socket = listen("127.0.0.1", 0)
         self.port = int(self._socket.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = uvicorn.Server(
-            uvicorn.Config(self.app, log_level="error", access_log=False, lifespan="off")
+            uvicorn_config(self.app, config, log_level="error", lifespan="off")
         )
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True

@@ -9,7 +9,8 @@ Off unless the hub is started with ``enable_test_faults`` (``--enable-test-fault
 - ``drop_after_commit``: let the app do its work (a send is committed), then cut the connection
   in the middle of the answer — the client sees a broken response to a request that succeeded.
 
-The middleware also counts requests per path for ``GET /admin/stats``.
+The middleware also counts requests per route template (``classify``) for ``GET /admin/stats``:
+raw paths would let any client grow the table without bound.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -39,9 +41,16 @@ class Fault:
 class FaultInjector:
     """ASGI middleware holding the armed faults and the per-path request counts."""
 
-    def __init__(self, app: ASGIApp, *, enabled: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        enabled: bool,
+        classify: Callable[[Scope], str] = lambda scope: "(all)",
+    ) -> None:
         self.app = app
         self.enabled = enabled
+        self.classify = classify
         self.requests: Counter[str] = Counter()
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -69,7 +78,7 @@ class FaultInjector:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        self.requests[path] += 1
+        self.requests[self.classify(scope)] += 1
         fault = self._take(path) if self.enabled and not path.startswith("/admin") else None
         if fault is None:
             await self.app(scope, receive, send)

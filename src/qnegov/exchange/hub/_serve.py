@@ -1,4 +1,4 @@
-"""Starting the hub: agencies file, admin token, uvicorn on a loopback port.
+"""Starting the hub: agencies file, admin token, guarded uvicorn on a loopback port.
 
 Secrets never come from the command line: agency secrets live in the agencies file (or are
 registered through the admin API) and the admin token comes from ``QNEGOV_HUB_ADMIN_TOKEN``, a
@@ -10,18 +10,26 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import ssl
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from qnegov.errors import InputError
+from qnegov.errors import InputError, QnegovError
 from qnegov.exchange._hub_arguments import ADMIN_TOKEN_ENV, add_serve_arguments
 from qnegov.exchange.hub._app import HubConfig, create_app
 from qnegov.exchange.hub._store import AgencyRecord, Store
 
-__all__ = ["load_agencies", "main", "resolve_admin_token", "serve"]
+__all__ = [
+    "listen",
+    "load_agencies",
+    "main",
+    "resolve_admin_token",
+    "serve",
+    "uvicorn_config",
+]
 
 
 def load_agencies(path: Path, store: Store) -> int:
@@ -75,10 +83,43 @@ def resolve_admin_token(db: Path, token_file: Path | None) -> tuple[str, Path | 
     return token, target
 
 
+def uvicorn_config(app: Any, config: HubConfig, **options: Any) -> Any:
+    """uvicorn settings for the hub: h11 guarded by the hub's connection deadlines and caps."""
+    import uvicorn
+
+    from qnegov.exchange.hub._server import ConnectionLimits, guarded_protocol
+
+    limits = ConnectionLimits(
+        header_timeout=config.header_timeout,
+        body_timeout=config.body_timeout,
+        max_per_client=config.max_connections_per_client,
+    )
+    return uvicorn.Config(
+        app,
+        http=guarded_protocol(limits),
+        access_log=False,
+        timeout_keep_alive=max(1, min(5, int(config.header_timeout))),
+        **options,
+    )
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket bound before the server starts (port 0: the kernel picks one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(args: argparse.Namespace) -> int:
     """Start the hub in the foreground until interrupted."""
     import uvicorn
 
+    if args.max_inflight_mb < args.max_packet_mb:
+        print("qnegov hub: error: --max-inflight-mb is below --max-packet-mb", file=sys.stderr)
+        return 2
     args.db.parent.mkdir(parents=True, exist_ok=True)
     token, written = resolve_admin_token(args.db, args.admin_token_file)
     config = HubConfig(
@@ -86,6 +127,14 @@ def serve(args: argparse.Namespace) -> int:
         admin_token=token,
         token_ttl=args.token_ttl,
         max_clock_skew=args.max_clock_skew,
+        max_packet_bytes=args.max_packet_mb * 1024 * 1024,
+        max_inflight_bytes=args.max_inflight_mb * 1024 * 1024,
+        spool_dir=args.spool_dir,
+        require_body_hash=args.require_body_hash,
+        allow_readable_db=args.allow_readable_db,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections_per_client=args.max_connections_per_client,
         enable_test_faults=args.enable_test_faults,
     )
     from qnegov.exchange.hub._checks import default_checks
@@ -99,13 +148,15 @@ def serve(args: argparse.Namespace) -> int:
     )
     app = create_app(config)
     if args.agencies is not None:
-        count = load_agencies(args.agencies, Store(args.db))
+        count = load_agencies(args.agencies, Store(args.db, allow_readable=args.allow_readable_db))
         print(f"qnegov hub: {count} agencies from {args.agencies}", file=sys.stderr)
     if written is not None:
         print(f"qnegov hub: admin token written to {written}", file=sys.stderr)
     scheme = "https" if args.tls_cert is not None else "http"
+    sock = listen(args.host, args.port)
+    port = sock.getsockname()[1]
     print(
-        f"qnegov hub: serving on {scheme}://{args.host}:{args.port} (db {args.db})",
+        f"qnegov hub: serving on {scheme}://{args.host}:{port} (db {args.db})",
         file=sys.stderr,
         flush=True,
     )
@@ -114,15 +165,10 @@ def serve(args: argparse.Namespace) -> int:
         tls = {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
         if args.tls_client_ca is not None:
             tls |= {"ssl_ca_certs": str(args.tls_client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-        **tls,
+    server = uvicorn.Server(
+        uvicorn_config(app, config, log_level=args.log_level, timeout_graceful_shutdown=5, **tls)
     )
+    server.run(sockets=[sock])
     return 0
 
 
@@ -131,4 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_serve_arguments(sub.add_parser("serve", help="run the reference hub"))
     args = parser.parse_args(argv)
-    return serve(args)
+    try:
+        return serve(args)
+    except QnegovError as exc:
+        where = f"{exc.file}: " if getattr(exc, "file", None) else ""
+        print(f"qnegov hub: error: {where}{exc}", file=sys.stderr)
+        return 1

@@ -5,6 +5,10 @@ after the transaction that stores the message *and* its deliveries has committed
 hub said yes to survives a SIGKILL (and a power cut) of the hub. ``(sender, message_id)`` is
 unique: a retried send finds its first copy instead of creating a second one.
 
+Bodies live in their own table, so listing and counting read only metadata rows and indexes
+(the inbox is a partial index over undelivered rows); lists come in pages of at most
+:data:`PAGE_MAX`. The file is created 0600: it holds every secret the hub knows.
+
 Every method is blocking; the ASGI app calls them in worker threads. Each thread has its own
 connection; writers take one lock so they never wait on SQLite's busy handler.
 """
@@ -12,7 +16,9 @@ connection; writers take one lock so they never wait on SQLite's busy handler.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import stat
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -20,9 +26,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from os import PathLike, fspath
+from pathlib import Path
 from typing import Any, Final
 
-__all__ = ["AgencyRecord", "Delivery", "Store", "Stored"]
+from qnegov._i18n import tr
+from qnegov.errors import InputError
+
+__all__ = [
+    "PAGE_MAX",
+    "AgencyRecord",
+    "Delivery",
+    "ReusedMessageId",
+    "Store",
+    "Stored",
+    "secure_database_file",
+]
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS agencies (
@@ -50,25 +68,69 @@ CREATE TABLE IF NOT EXISTS messages (
     status_code TEXT NOT NULL DEFAULT '',
     size INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
-    body BLOB NOT NULL,
     created TEXT NOT NULL,
     UNIQUE (sender, message_id)
 );
+CREATE TABLE IF NOT EXISTS bodies (
+    doc_id TEXT PRIMARY KEY REFERENCES messages(doc_id),
+    body BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY,
     doc_id TEXT NOT NULL REFERENCES messages(doc_id),
     recipient TEXT NOT NULL,
+    message_type TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'initial',
     status_desc TEXT NOT NULL DEFAULT '',
     updated TEXT NOT NULL,
     receive_status TEXT NOT NULL DEFAULT '',
     receive_status_desc TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (doc_id, recipient)
+    UNIQUE (doc_id, recipient)
 );
-CREATE INDEX IF NOT EXISTS deliveries_by_recipient ON deliveries (recipient, status);
+CREATE INDEX IF NOT EXISTS deliveries_inbox ON deliveries (recipient, message_type, seq)
+    WHERE status != 'done';
+CREATE INDEX IF NOT EXISTS deliveries_by_status ON deliveries (recipient, status);
+CREATE INDEX IF NOT EXISTS messages_by_sender ON messages (sender, message_type, created);
 CREATE INDEX IF NOT EXISTS messages_by_document ON messages (edxml_document_id, sender);
+PRAGMA user_version = 2;
 """
 
+_MIGRATE_V1: Final = """
+ALTER TABLE deliveries RENAME TO deliveries_v1;
+ALTER TABLE messages RENAME TO messages_v1;
+DROP INDEX IF EXISTS deliveries_by_recipient;
+DROP INDEX IF EXISTS messages_by_document;
+"""
+_COPY_V1: Final = """
+INSERT INTO messages SELECT doc_id, sender, message_id, message_type, edxml_document_id, subject,
+    code, status_code, size, sha256, created FROM messages_v1;
+INSERT INTO bodies SELECT doc_id, body FROM messages_v1;
+INSERT INTO deliveries (doc_id, recipient, message_type, status, status_desc, updated,
+    receive_status, receive_status_desc)
+    SELECT d.doc_id, d.recipient, m.message_type, d.status, d.status_desc, d.updated,
+    d.receive_status, d.receive_status_desc
+    FROM deliveries_v1 d JOIN messages_v1 m ON m.doc_id = d.doc_id ORDER BY m.created;
+DROP TABLE deliveries_v1;
+DROP TABLE messages_v1;
+"""
+
+PAGE_MAX: Final = 1000
+"""The most rows one list call answers; callers page with ``offset``."""
+
+CHUNK: Final = 1 << 20
+
 TRANSPORT_STATUSES: Final = ("initial", "processing", "done", "fail")
+
+
+def _sha256(body: bytes | Path) -> str:
+    digest = hashlib.sha256()
+    if isinstance(body, bytes):
+        digest.update(body)
+    else:
+        with body.open("rb") as src:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _now() -> str:
@@ -114,15 +176,66 @@ class Delivery:
     receive_status_desc: str
 
 
-class Store:
-    """Blocking, thread-safe access to the hub database at ``path``."""
+class ReusedMessageId(Exception):
+    """A sender reused a ``message_id`` for other content (other bytes, type or recipients)."""
 
-    def __init__(self, path: str | PathLike[str]) -> None:
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(doc_id)
+
+
+def secure_database_file(path: str, *, allow_readable: bool = False) -> None:
+    """Create the database file owner-only (0600) or refuse one that others may read.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file, so they follow.
+    The file holds agency HMAC secrets, LGSP client secrets and every message.
+    """
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            mode = Path(name).stat().st_mode
+        except FileNotFoundError:
+            continue
+        if mode & 0o077 and not allow_readable:
+            raise InputError(
+                tr(
+                    "hub database is accessible to other users (mode {mode}): chmod 600 it,"
+                    " or start with --allow-readable-db",
+                    mode=oct(stat.S_IMODE(mode)),
+                ),
+                file=name,
+            )
+
+
+class Store:
+    """Blocking, thread-safe access to the hub database at ``path``.
+
+    ``allow_readable`` opens a database file that group or others may read (refused otherwise).
+    """
+
+    def __init__(self, path: str | PathLike[str], *, allow_readable: bool = False) -> None:
         self.path = fspath(path)
+        secure_database_file(self.path, allow_readable=allow_readable)
         self._local = threading.local()
         self._write_lock = threading.Lock()
         with self._write_lock:
-            self._conn().executescript(_SCHEMA)
+            conn = self._conn()
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            old = "messages" in tables and any(
+                r[1] == "body" for r in conn.execute("PRAGMA table_info(messages)")
+            )
+            if old:
+                conn.executescript(
+                    "BEGIN IMMEDIATE;" + _MIGRATE_V1 + _SCHEMA + _COPY_V1 + "COMMIT;"
+                )
+            else:
+                conn.executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -226,27 +339,50 @@ class Store:
         message_id: str,
         message_type: str,
         recipients: Sequence[str],
-        body: bytes,
+        body: bytes | Path,
         edxml_document_id: str = "",
         subject: str = "",
         code: str = "",
         status_code: str = "",
         status_desc: str = "",
+        sha256: str | None = None,
     ) -> Stored:
-        """Store a message and its deliveries in one committed transaction (idempotent)."""
+        """Store a message and its deliveries in one committed transaction.
+
+        Idempotent for the same content; the same ``message_id`` with other bytes, another
+        message type or other recipients raises :class:`ReusedMessageId`. A :class:`Path`
+        body (a spooled upload) is copied into the database in chunks, never read whole.
+        """
+        size = body.stat().st_size if isinstance(body, Path) else len(body)
+        digest = sha256 or _sha256(body)
         with self._write() as conn:
             known = conn.execute(
-                "SELECT doc_id FROM messages WHERE sender = ? AND message_id = ?",
+                "SELECT doc_id, sha256, message_type FROM messages"
+                " WHERE sender = ? AND message_id = ?",
                 (sender, message_id),
             ).fetchone()
             if known is not None:
-                return Stored(str(known["doc_id"]), created=False)
+                doc_id = str(known["doc_id"])
+                had = {
+                    str(r[0])
+                    for r in conn.execute(
+                        "SELECT recipient FROM deliveries WHERE doc_id = ?", (doc_id,)
+                    )
+                }
+                same = (
+                    known["sha256"] == digest
+                    and known["message_type"] == message_type
+                    and had == set(recipients)
+                )
+                if not same:
+                    raise ReusedMessageId(doc_id)
+                return Stored(doc_id, created=False)
             doc_id = str(uuid.uuid4())
             now = _now()
             conn.execute(
                 "INSERT INTO messages (doc_id, sender, message_id, message_type,"
-                " edxml_document_id, subject, code, status_code, size, sha256, body, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " edxml_document_id, subject, code, status_code, size, sha256, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc_id,
                     sender,
@@ -256,15 +392,16 @@ class Store:
                     subject,
                     code,
                     status_code,
-                    len(body),
-                    hashlib.sha256(body).hexdigest(),
-                    body,
+                    size,
+                    digest,
                     now,
                 ),
             )
+            self._put_body(conn, doc_id, body, size)
             conn.executemany(
-                "INSERT INTO deliveries (doc_id, recipient, updated) VALUES (?, ?, ?)",
-                [(doc_id, r, now) for r in recipients],
+                "INSERT INTO deliveries (doc_id, recipient, message_type, updated)"
+                " VALUES (?, ?, ?, ?)",
+                [(doc_id, r, message_type, now) for r in recipients],
             )
             if message_type == "status" and edxml_document_id:
                 # The status answers a document that one of its recipients sent: record it on
@@ -280,8 +417,21 @@ class Store:
                 )
             return Stored(doc_id, created=True)
 
+    @staticmethod
+    def _put_body(conn: sqlite3.Connection, doc_id: str, body: bytes | Path, size: int) -> None:
+        if isinstance(body, bytes):
+            conn.execute("INSERT INTO bodies (doc_id, body) VALUES (?, ?)", (doc_id, body))
+            return
+        cur = conn.execute(
+            "INSERT INTO bodies (doc_id, body) VALUES (?, zeroblob(?))", (doc_id, size)
+        )
+        rowid = int(cur.lastrowid or 0)
+        with body.open("rb") as src, conn.blobopen("bodies", "body", rowid) as blob:
+            while chunk := src.read(CHUNK):
+                blob.write(chunk)
+
     _DELIVERY_SQL: Final = (
-        "SELECT d.doc_id, m.sender, d.recipient, m.message_type, d.status, d.status_desc,"
+        "SELECT d.doc_id, m.sender, d.recipient, d.message_type, d.status, d.status_desc,"
         " m.created, d.updated, m.subject, m.code, d.receive_status, d.receive_status_desc"
         " FROM deliveries d JOIN messages m ON m.doc_id = d.doc_id"
     )
@@ -290,16 +440,42 @@ class Store:
     def _delivery(row: sqlite3.Row) -> Delivery:
         return Delivery(*(row[i] for i in range(12)))
 
-    def inbox(self, recipient: str, message_type: str | None = None) -> list[Delivery]:
-        """Messages for ``recipient`` that it has not acknowledged as ``done``."""
-        sql = self._DELIVERY_SQL + " WHERE d.recipient = ? AND d.status != 'done'"
-        params: list[Any] = [recipient]
-        if message_type:
-            sql += " AND m.message_type = ?"
-            params.append(message_type)
-        return [self._delivery(r) for r in self._read(sql + " ORDER BY m.created", params)]
+    @staticmethod
+    def _inbox_where(message_type: str | None) -> str:
+        sql = " WHERE d.recipient = ? AND d.status != 'done'"
+        return sql + (" AND d.message_type = ?" if message_type else "")
 
-    def sent(self, sender: str, message_type: str | None, doc_id: str | None) -> list[Delivery]:
+    def inbox(
+        self,
+        recipient: str,
+        message_type: str | None = None,
+        *,
+        limit: int = PAGE_MAX,
+        offset: int = 0,
+    ) -> list[Delivery]:
+        """Messages for ``recipient`` not acknowledged ``done``, oldest first, one page."""
+        sql = self._DELIVERY_SQL + self._inbox_where(message_type)
+        params: list[Any] = [recipient] + ([message_type] if message_type else [])
+        sql += " ORDER BY d.seq LIMIT ? OFFSET ?"
+        rows = self._read(sql, [*params, min(limit, PAGE_MAX), offset])
+        return [self._delivery(r) for r in rows]
+
+    def inbox_count(self, recipient: str, message_type: str | None = None) -> int:
+        """How many messages :meth:`inbox` would list over all pages (counted in SQL)."""
+        where = self._inbox_where(message_type)  # fixed text; values are bound parameters
+        sql = "SELECT count(*) FROM deliveries d" + where  # noqa: S608
+        params: list[Any] = [recipient] + ([message_type] if message_type else [])
+        return int(self._read(sql, params)[0][0])
+
+    def sent(
+        self,
+        sender: str,
+        message_type: str | None,
+        doc_id: str | None,
+        *,
+        limit: int = PAGE_MAX,
+        offset: int = 0,
+    ) -> list[Delivery]:
         sql = self._DELIVERY_SQL + " WHERE m.sender = ?"
         params: list[Any] = [sender]
         if message_type:
@@ -308,12 +484,15 @@ class Store:
         if doc_id:
             sql += " AND m.doc_id = ?"
             params.append(doc_id)
-        return [self._delivery(r) for r in self._read(sql + " ORDER BY m.created", params)]
+        sql += " ORDER BY m.created, d.seq LIMIT ? OFFSET ?"
+        rows = self._read(sql, [*params, min(limit, PAGE_MAX), offset])
+        return [self._delivery(r) for r in rows]
 
     def body_for(self, doc_id: str, recipient: str) -> bytes | None:
         """The packet, if ``recipient`` is one of its recipients (or its sender)."""
         rows = self._read(
-            "SELECT m.body FROM messages m WHERE m.doc_id = ? AND (m.sender = ? OR EXISTS"
+            "SELECT b.body FROM messages m JOIN bodies b ON b.doc_id = m.doc_id"
+            " WHERE m.doc_id = ? AND (m.sender = ? OR EXISTS"
             " (SELECT 1 FROM deliveries d WHERE d.doc_id = m.doc_id AND d.recipient = ?))",
             (doc_id, recipient, recipient),
         )
