@@ -16,6 +16,7 @@ comment or CDATA section).
 from __future__ import annotations
 
 import bisect
+import json
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ from qnegov.bulk._rules import (
     load_rules_module,
 )
 from qnegov.bulk._scan import RecordTag, element_end
-from qnegov.bulk._schema import RecordSchema
+from qnegov.bulk._schema import COPY_SUFFIX, RecordSchema, RootConstraint
 from qnegov.errors import XMLSyntaxError
 from qnegov.report import Severity
 
@@ -127,6 +128,35 @@ class _Worker:
         self.key_columns = {
             key.field: _column(key.field, ns, text=False) for key in self.rules.keys
         }
+        self.constraints = [_Constraint(n, c) for n, c in enumerate(plan.schema.root_constraints)]
+
+
+class _Constraint:
+    """A root-level identity constraint compiled to XPath evaluated on one record."""
+
+    def __init__(self, number: int, spec: RootConstraint) -> None:
+        self.spec = spec
+        self.row_name = constraint_row_name(number)
+        namespaces = dict(spec.namespaces)
+        self.selector = [etree.XPath(b, namespaces=namespaces) for b in spec.selector]
+        self.fields = [etree.XPath(f, namespaces=namespaces) for f in spec.fields]
+
+
+def constraint_row_name(number: int) -> str:
+    """The spill-row name of root constraint ``number`` (no user key name starts with \x01)."""
+    return f"\x01{number}"
+
+
+def key_bucket(value: str, buckets: int) -> int:
+    """The spill bucket of a key value: the same in every worker (no salted ``hash()``)."""
+    if value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value) % buckets
+    return zlib.crc32(value.encode()) % buckets
+
+
+def key_sequence(values: list[str]) -> str:
+    """libxml2's rendering of a key-sequence: ``['a', 'b']``."""
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
 def _column(path: str, ns: str | None, *, text: bool = True) -> etree.XPath:
@@ -224,12 +254,16 @@ class _Range:
         schema = worker.schema
         if schema.validate(root):
             count = len(root)  # lean parsing: every child is a record element
+            if worker.constraints:
+                self.constraint_rows(root, line_base, record_base)
             if worker.rules:
                 self.apply_rules_batch(root, count, line_base, record_base)
         else:
             records = list(root.iterchildren(worker.record_tag))
             count = len(records)
             bad = self.schema_errors(root, records, line_base, record_base)
+            if worker.constraints:
+                self.constraint_rows(root, line_base, record_base)
             if worker.rules:
                 # rules see only schema-valid records: drop the others (and any stray
                 # element), then run the batch path with the survivors' indexes
@@ -332,6 +366,70 @@ class _Range:
                 ]
                 self.add_keys(key, elements, where, line_base, record_base)
 
+    def constraint_rows(self, root: etree._Element, line_base: int, record_base: int) -> None:
+        """Spill the key-sequences of the root-level identity constraints for every record of
+        the batch (valid or not, as libxml2 evaluates them); report absent key fields now."""
+        worker = self.worker
+        buckets = self.plan.key_buckets
+        keys = self.keys
+        issues = self.result.issues
+        prefix = worker.ns_prefix
+        head = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
+        for index, record in enumerate(root.iterchildren(worker.record_tag)):
+            for constraint in worker.constraints:
+                spec = constraint.spec
+                for branch in constraint.selector:
+                    for node in _nodes(branch(record)):
+                        values: list[str] = []
+                        problem = None
+                        for field_path, text in zip(
+                            constraint.fields, spec.field_texts, strict=True
+                        ):
+                            found = _nodes(field_path(node), attributes=True)
+                            if len(found) > 1:
+                                problem = (
+                                    f"The XPath '{text}' of a field of {spec.kind} "
+                                    f"identity-constraint '{spec.name}' evaluates to a node-set "
+                                    "with more than one member."
+                                )
+                                break
+                            if not found:
+                                if spec.kind == "key":
+                                    problem = (
+                                        f"Not all fields of key identity-constraint "
+                                        f"'{spec.name}' evaluate to a node."
+                                    )
+                                break
+                            values.append(_node_value(found[0]))
+                        element = node if isinstance(node, etree._Element) else record
+                        line = line_base + source_line(element)
+                        label = _clean(str(element.tag), prefix)
+                        if problem is not None:
+                            issues.append(
+                                (
+                                    "bulk_schema",
+                                    Severity.ERROR.value,
+                                    _clean(f"Element '{element.tag}': {problem}", prefix),
+                                    line,
+                                    None,
+                                    record_base + index,
+                                    head,
+                                    None,
+                                )
+                            )
+                            continue
+                        if len(values) != len(constraint.fields):
+                            continue
+                        value = json.dumps(values, ensure_ascii=False)
+                        row = (
+                            f"{constraint.row_name}\t{value}\t{record_base + index}\t{line}"
+                            f"\t{label}"
+                        )
+                        keys.setdefault(key_bucket(value, buckets), []).append(row)
+                        self.pending_keys += 1
+        if self.pending_keys >= _KEYS_IN_MEMORY:
+            self.flush_keys(self.task)
+
     def add_keys(
         self,
         key: UniqueKey,
@@ -351,12 +449,7 @@ class _Range:
             if not text:
                 continue
             value = text.strip()
-            # the bucket must be the same in every worker: no salted hash()
-            bucket = (
-                int(value) % buckets
-                if value.isascii() and value.isdigit() and len(value) < 19
-                else zlib.crc32(value.encode()) % buckets
-            )
+            bucket = key_bucket(value, buckets)
             line = element.sourceline
             row = f"{name}\t{value}\t{record_base + index}\t{line_base + (line or 0)}"
             bucket_rows = keys.get(bucket)
@@ -535,8 +628,27 @@ def log_entries(schema: etree.XMLSchema) -> list[Any]:
 
 
 def _clean(message: str, ns_prefix: str) -> str:
-    """libxml2's message without the record namespace in every element name."""
+    """libxml2's message without the record namespace in every element name (and without the
+    suffix the batch schema gives copied identity-constraint names)."""
+    if COPY_SUFFIX in message:
+        message = message.replace(COPY_SUFFIX, "")
     return message.replace(ns_prefix, "") if ns_prefix else message
+
+
+def _nodes(found: Any, *, attributes: bool = False) -> list[Any]:
+    """The nodes of an XPath result (elements, and attribute values when asked)."""
+    if not isinstance(found, list):
+        return []
+    if attributes:
+        return [n for n in found if isinstance(n, etree._Element | str)]
+    return [n for n in found if isinstance(n, etree._Element)]
+
+
+def _node_value(node: Any) -> str:
+    """A field's value: an attribute's text or an element's text content."""
+    if isinstance(node, str):
+        return str(node)
+    return "".join(node.itertext())
 
 
 def _path(root: etree._Element, xpath: str | None, index: int, worker: _Worker) -> str | None:

@@ -11,6 +11,7 @@ document (head + first record + tail), and file-wide rules (unique keys, record 
 from __future__ import annotations
 
 import gzip
+import json
 import multiprocessing
 import os
 import pickle
@@ -38,7 +39,9 @@ from qnegov.bulk._batch import (
     RawIssue,
     Task,
     builtin_rule_objects,
+    constraint_row_name,
     init_worker,
+    key_sequence,
     log_entries,
     run_pooled,
     run_task,
@@ -66,6 +69,11 @@ BULK_DUPLICATE = issue_code(
 )
 BULK_RULE_CRASHED = issue_code(
     "bulk_rule_crashed", "A validation rule raised an exception on a record.", area="bulk"
+)
+BULK_UNCHECKED = issue_code(
+    "bulk_unchecked_feature",
+    "The schema uses a feature the bulk engine does not check across the file; named once.",
+    area="bulk",
 )
 BULK_STOPPED = issue_code(
     "bulk_stopped", "Validation stopped early after --max-errors issues.", area="bulk"
@@ -204,6 +212,13 @@ def _run(
     try:
         head = _read_head(raw, label)
         record_schema = RecordSchema.load(xsd, record, root=head.root_tag)
+        for feature in record_schema.unchecked:
+            yield Issue(
+                BULK_UNCHECKED,
+                Severity.WARNING,
+                tr("schema feature not checked: {feature}", feature=feature),
+                file=label,
+            )
         tag = RecordTag(record_schema.record_local.encode())
         head = _find_first(head, raw, tag)
         size = Path(label).stat().st_size if plain else None
@@ -624,14 +639,24 @@ def _file_issue(
 
 
 def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
-    """Second and later occurrences of unique keys, bucket by bucket, in record order."""
-    if not rules.keys or not merge.key_parts:
+    """Second and later occurrences of unique keys (user rules and the root's xs:key and
+    xs:unique), and xs:keyref values no key holds, bucket by bucket, in record order.
+
+    A keyref value and the key values it must match share a bucket, so one bucket in memory
+    at a time is enough for both checks.
+    """
+    constraints = {
+        constraint_row_name(n): c for n, c in enumerate(plan.schema.root_constraints)
+    }
+    if not (rules.keys or constraints) or not merge.key_parts:
         return
     codes = {key.name: key for key in rules.keys}
+    by_name = {c.name: row for row, c in constraints.items()}
     found: list[Issue] = []
     record_local = plan.schema.record_local
     for bucket in range(plan.key_buckets):
         first: dict[tuple[str, str], tuple[int, int]] = {}
+        refs: list[tuple[str, str, int, int, str]] = []
         for records, newlines, path, segments in merge.key_parts:
             parts = segments.get(bucket)
             if not parts:
@@ -643,11 +668,28 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
                     chunks.append(handle.read(parts[n + 1]))
                 blob = b"".join(chunks).decode()
             for row in blob.splitlines():
-                name, value, rec, line = row.split("\t")
-                index, at = records + int(rec), newlines + int(line)
+                name, value, rec, line, *element = row.split("\t")
+                index = records + int(rec)
+                at = newlines + int(line)
+                spec = constraints.get(name)
+                if spec is not None and spec.kind == "keyref":
+                    refs.append((name, value, index, at, element[0]))
+                    continue
                 seen = first.get((name, value))
                 if seen is None:
                     first[(name, value)] = (index, at)
+                    continue
+                if spec is not None:
+                    found.append(
+                        _constraint_issue(
+                            plan,
+                            f"Element '{element[0]}': Duplicate key-sequence "
+                            f"{key_sequence(json.loads(value))} in {spec.kind} "
+                            f"identity-constraint '{spec.name}'.",
+                            index,
+                            at,
+                        )
+                    )
                     continue
                 key = codes[name]
                 found.append(
@@ -668,5 +710,34 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
                         rule=key.name,
                     )
                 )
-    found.sort(key=lambda i: (i.record or 0, i.rule or ""))
+        for name, value, index, at, element_name in refs:
+            spec = constraints[name]
+            target = by_name.get(spec.refer or "")
+            if target is not None and (target, value) in first:
+                continue
+            found.append(
+                _constraint_issue(
+                    plan,
+                    f"Element '{element_name}': No match found for key-sequence "
+                    f"{key_sequence(json.loads(value))} of keyref '{spec.name}'.",
+                    index,
+                    at,
+                )
+            )
+    found.sort(key=lambda i: (i.record or 0, i.line or 0, i.rule or ""))
     yield from found
+
+
+def _constraint_issue(plan: Plan, message: str, index: int, line: int) -> Issue:
+    """A root-level identity-constraint error, worded like libxml2's (namespace dropped)."""
+    ns = plan.schema.record_ns
+    prefix = "{" + ns + "}" if ns else ""
+    return Issue(
+        BULK_SCHEMA,
+        Severity.ERROR,
+        message.replace(prefix, "") if prefix else message,
+        file=plan.label,
+        line=line,
+        path=f"/{plan.root_local}/{plan.schema.record_local}[{index + 1}]",
+        record=index,
+    )
