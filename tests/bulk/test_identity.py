@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from qnegov import _xml
-from qnegov.bulk import iter_issues
-from qnegov.bulk import _batch, _engine
+from qnegov.bulk import _batch, _engine, iter_issues
 
 DATA = Path(__file__).parent / "data"
 KEYS = DATA / "keys.xsd"
@@ -28,7 +27,8 @@ GLOBAL = DATA / "keys-global.xsd"
 def _register(path: Path, count: int, seed: int) -> Path:
     """A keys.xsd register with seeded duplicate ids/codes, absent ids, dangling refs."""
     rng = random.Random(seed)
-    lines = ['<?xml version="1.0"?>', '<k:Book xmlns:k="urn:test:keys">', "  <k:Source>s</k:Source>"]
+    lines = ['<?xml version="1.0"?>', '<k:Book xmlns:k="urn:test:keys">']
+    lines.append("  <k:Source>s</k:Source>")
     for n in range(count):
         ident = n if rng.random() > 0.01 else rng.randrange(max(1, n))
         code = f' code="c{n}"' if rng.random() > 0.01 else ' code="c0"'
@@ -125,7 +125,7 @@ def test_local_record_with_unique_compiles(tmp_path: Path) -> None:
     doc = tmp_path / "one.xml"
     doc.write_text(
         '<k:Book xmlns:k="urn:test:keys"><k:Source>s</k:Source>'
-        '<k:Entry><k:Id>1</k:Id><k:Tag>a</k:Tag><k:Tag>a</k:Tag></k:Entry></k:Book>',
+        "<k:Entry><k:Id>1</k:Id><k:Tag>a</k:Tag><k:Tag>a</k:Tag></k:Entry></k:Book>",
         encoding="utf-8",
     )
     messages = [i.message for i in iter_issues(doc, KEYS)]

@@ -645,9 +645,7 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
     A keyref value and the key values it must match share a bucket, so one bucket in memory
     at a time is enough for both checks.
     """
-    constraints = {
-        constraint_row_name(n): c for n, c in enumerate(plan.schema.root_constraints)
-    }
+    constraints = {constraint_row_name(n): c for n, c in enumerate(plan.schema.root_constraints)}
     if not (rules.keys or constraints) or not merge.key_parts:
         return
     codes = {key.name: key for key in rules.keys}

@@ -321,7 +321,9 @@ class RootConstraint:
     """The fields' XPath as the schema writes them, for messages."""
 
 
-_STEP: Final = re.compile(r"^(?:child::)?(?:(@)|attribute::)?(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
+_STEP: Final = re.compile(
+    r"^(?:child::)?(?:(@)|attribute::)?(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$"
+)
 
 
 def _root_constraints(
