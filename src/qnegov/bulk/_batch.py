@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import set_language, tr
+from qnegov.bulk._fast import WS, Acceptor, plain_utf8
 from qnegov.bulk._rules import (
     Finding,
     Record,
@@ -72,6 +74,8 @@ class Plan:
     lean: bool = True
     language: str = "en"
     """Message language of the caller; workers started fresh must speak it too."""
+    fast: Acceptor | None = None
+    """The record's compiled acceptor (the fast path), or None to send every batch to libxml2."""
 
     @property
     def tag(self) -> RecordTag:
@@ -129,6 +133,10 @@ class _Worker:
             key.field: _column(key.field, ns, text=False) for key in self.rules.keys
         }
         self.constraints = [_Constraint(n, c) for n, c in enumerate(plan.schema.root_constraints)]
+        self.fast = plan.fast.compile() if plan.fast is not None else None
+        self.end_tag = plan.fast.end_tag if plan.fast is not None else b""
+        self.needs_tree = bool(self.rules) or bool(self.constraints)
+        self.wrap_newlines = plan.wrapper_open.count(b"\n") + plan.wrapper_close.count(b"\n")
 
 
 class _Constraint:
@@ -236,6 +244,11 @@ class _Range:
     def batch(self, *parts: bytes | memoryview) -> None:
         """Validate one batch (a whole number of records, given in pieces) and move on."""
         plan = self.plan
+        if self.worker.fast is not None:
+            data = b"".join(parts)
+            if self.fast_batch(data):
+                return
+            parts = (data,)
         document = b"".join((plan.wrapper_open, *parts, plan.wrapper_close))
         try:
             root = _xml.parse_bytes(
@@ -246,13 +259,96 @@ class _Range:
             return
         self.validated(root, document.count(b"\n"))
 
-    def validated(self, root: etree._Element, newlines: int) -> None:
+    def fast_batch(self, data: bytes) -> bool:
+        """The fast path: records the acceptor proves valid skip libxml2's validation. Returns
+        False, having done nothing, when the batch must take the ordinary path instead.
+
+        The other records are validated in a copy of the batch where the proven ones are
+        blanked out (spaces, newlines kept, one space per character), so libxml2 reports the
+        same messages on the same lines as for the whole batch. The tree of the whole batch is
+        still built when rules or root-level constraints need it (or to locate errors).
+        """
+        worker = self.worker
+        run = worker.fast
+        assert run is not None
+        tag = worker.tag
+        size = len(data)
+        if not plain_utf8(data):
+            return False
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        while True:
+            pos = _end(run.match(data, pos), pos)
+            pos = _end(_SPACE.match(data, pos), pos)
+            if pos >= size:
+                break
+            if not tag.is_start_at(data, pos):
+                return False
+            nxt = tag.first_start(data, pos + 1)
+            end = size if nxt < 0 else nxt
+            if data.find(b"<!", pos, end) >= 0 or data.find(b"<?", pos, end) >= 0:
+                return False  # comments, CDATA, PIs: line up exactly only on the whole batch
+            spans.append((pos, end))
+            pos = end
+        plan = self.plan
+        result = self.result
+        newlines = worker.wrap_newlines + data.count(b"\n")
+        if not spans and not worker.needs_tree:
+            result.records += data.count(worker.end_tag)
+            result.newlines += newlines
+            return True
+        try:
+            root = _xml.parse_bytes(
+                plan.wrapper_open + data + plan.wrapper_close,
+                name=plan.label,
+                encoding=plan.encoding,
+                lean=plan.lean,
+            )
+            checked = None
+            if spans:
+                pieces: list[bytes] = []
+                prev = 0
+                for start, end in spans:
+                    if start > prev:
+                        pieces.append(data[prev:start].translate(_BLANK, _UTF8_TAIL))
+                    pieces.append(data[start:end])
+                    prev = end
+                if prev < size:
+                    pieces.append(data[prev:].translate(_BLANK, _UTF8_TAIL))
+                checked = _xml.parse_bytes(
+                    b"".join((plan.wrapper_open, *pieces, plan.wrapper_close)),
+                    name=plan.label,
+                    encoding=plan.encoding,
+                    lean=plan.lean,
+                )
+        except XMLSyntaxError:
+            return False
+        if checked is None:
+            self.validated(root, newlines, valid=True)
+        else:
+            self.validated(root, newlines, checked=checked)
+        return True
+
+    def validated(
+        self,
+        root: etree._Element,
+        newlines: int,
+        *,
+        valid: bool | None = None,
+        checked: etree._Element | None = None,
+    ) -> None:
+        """Report, count and run the rules on a parsed batch. ``checked`` is the tree libxml2
+        validates when it is not ``root`` (the fast path's blanked copy); ``valid`` skips
+        validation when the acceptor proved every record."""
         worker = self.worker
         result = self.result
         line_base = result.newlines
         record_base = result.records
         schema = worker.schema
-        if schema.validate(root):
+        target = root if checked is None else checked
+        if valid is None:
+            valid = bool(schema.validate(target))
+        if valid:
             count = len(root)  # lean parsing: every child is a record element
             if worker.constraints:
                 self.constraint_rows(root, line_base, record_base)
@@ -261,7 +357,7 @@ class _Range:
         else:
             records = list(root.iterchildren(worker.record_tag))
             count = len(records)
-            bad = self.schema_errors(root, records, line_base, record_base)
+            bad = self.schema_errors(target, records, line_base, record_base)
             if worker.constraints:
                 self.constraint_rows(root, line_base, record_base)
             if worker.rules:
@@ -625,6 +721,20 @@ def log_entries(schema: etree.XMLSchema) -> list[Any]:
     """The last validation's error-log entries (the stubs miss ``_ErrorLog.__iter__``)."""
     log: Any = schema.error_log
     return list(log)
+
+
+_SPACE: Final = re.compile(WS)
+
+
+def _end(match: re.Match[bytes] | None, pos: int) -> int:
+    """Where a match of a starred expression ends (it always matches; mypy cannot know)."""
+    return pos if match is None else match.end()
+
+
+_BLANK: Final = bytes(10 if b == 10 else 32 for b in range(256))
+_UTF8_TAIL: Final = bytes(range(0x80, 0xC0))
+"""Blanking maps every byte but LF to a space and drops UTF-8 continuation bytes, so each
+character becomes one space and lines keep their length in characters."""
 
 
 def _clean(message: str, ns_prefix: str) -> str:

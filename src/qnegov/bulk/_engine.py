@@ -10,6 +10,7 @@ document (head + first record + tail), and file-wide rules (unique keys, record 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import multiprocessing
@@ -47,6 +48,7 @@ from qnegov.bulk._batch import (
     run_task,
     source_line,
 )
+from qnegov.bulk._fast import Acceptor
 from qnegov.bulk._rules import AnyRule, Finding, RuleSet, load_rules_module
 from qnegov.bulk._scan import RecordTag, element_end, find_children, root_start
 from qnegov.bulk._schema import BATCH_ELEMENT, RecordSchema
@@ -110,6 +112,7 @@ class _Head:
     first_end: int
     encoding: str | None
     complete: bool
+    root_nsmap: dict[str | None, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,6 +146,7 @@ def validate_file(
     on_issue: Callable[[Issue], None] | None = None,
     progress: Callable[[int], None] | None = None,
     keep_issues: bool = True,
+    fast: bool = True,
 ) -> Report:
     """Validate a register file and return the :class:`Report` (see :func:`iter_issues`)."""
     report = Report(keep_issues=keep_issues)
@@ -156,6 +160,7 @@ def validate_file(
         rules=rules,
         builtin_rules=builtin_rules,
         progress=progress,
+        fast=fast,
     ):
         added = report.add(issue)
         if on_issue is not None:
@@ -173,6 +178,7 @@ def iter_issues(
     rules: Iterable[AnyRule | str] = (),
     builtin_rules: bool = True,
     progress: Callable[[int], None] | None = None,
+    fast: bool = True,
 ) -> Iterator[Issue]:
     """Stream every issue of ``source`` (``.xml`` or ``.xml.gz``) against ``schema``.
 
@@ -182,11 +188,13 @@ def iter_issues(
     root. ``rules`` adds rule objects, or rule modules by name/path (needed with ``jobs > 1``
     for rules defined outside an importable module). Issues come out in file order for
     records, then header/trailer, then file-wide rules. ``jobs=0`` means every core.
+    ``fast=False`` turns off the fast path (records proven valid by the compiled acceptor skip
+    libxml2); the issues are the same either way.
     """
     label = os.fspath(source)
     try:
         yield from _run(
-            label, schema, record, jobs, max_errors, list(rules), builtin_rules, progress
+            label, schema, record, jobs, max_errors, list(rules), builtin_rules, progress, fast
         )
     except QnegovError as exc:
         yield issue_from_error(exc, file=label)
@@ -201,6 +209,7 @@ def _run(
     rules: list[AnyRule | str],
     builtin_rules: bool,
     progress: Callable[[int], None] | None,
+    fast: bool = True,
 ) -> Iterator[Issue]:
     xsd, builtin = resolve_schema(schema)
     if not builtin_rules:
@@ -226,6 +235,8 @@ def _run(
         key_dir = tempfile.mkdtemp(prefix="qnegov-bulk-keys-")
         try:
             plan = _plan(head, record_schema, builtin, modules, tuple(objects), key_dir, size)
+            if fast:
+                plan = dataclasses.replace(plan, fast=_acceptor(head, record_schema))
             all_rules = RuleSet.of(
                 [
                     *builtin_rule_objects(builtin),
@@ -275,7 +286,18 @@ def _read_head(raw: IO[bytes], label: str) -> _Head:
         first_end=end,
         encoding=encoding,
         complete=False,
+        root_nsmap=dict(root.nsmap),
     )
+
+
+def _acceptor(head: _Head, schema: RecordSchema) -> Acceptor | None:
+    """The record's fast-path acceptor for this file's namespace bindings, if it compiles."""
+    if head.first < 0 or head.encoding is not None:  # the acceptor reads UTF-8 bytes
+        return None
+    name = _qname(head.data[head.first : head.first + 512]).decode("utf-8", "replace")
+    prefix = name.partition(":")[0] if ":" in name else None
+    acceptor, _reason = schema.acceptor(head.root_nsmap, prefix)
+    return acceptor
 
 
 def _qname(start_tag: bytes) -> bytes:

@@ -22,6 +22,7 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import tr
+from qnegov.bulk._fast import Acceptor, Unsupported, compile_acceptor
 from qnegov.errors import SchemaError
 
 __all__ = ["BATCH_ELEMENT", "COPY_SUFFIX", "RecordSchema", "RootConstraint", "split_clark"]
@@ -80,6 +81,28 @@ class RecordSchema:
         if self.skeleton_xsd is not None:
             return _xml.load_xsd(self.skeleton_xsd, base_url=self.path)
         return _xml.load_xsd(self.path)
+
+    def acceptor(
+        self, root_nsmap: dict[str | None, str], record_prefix: str | None
+    ) -> tuple[Acceptor | None, str | None]:
+        """The fast-path acceptor of the record for a file binding ``root_nsmap`` on its root,
+        or (None, the reason it cannot be compiled)."""
+        main = _xml.parse(self.path)
+        docs = _schema_documents(main, Path(self.path))
+        decl, is_global, owner = _find_decl(docs, self.record_ns, self.record_local)
+        if decl is None or owner is None:
+            decl, is_global, owner = _find_decl(docs, None, self.record_local)
+        if decl is None or owner is None:
+            return None, "record declaration not found"
+        try:
+            return (
+                compile_acceptor(
+                    docs, decl, is_global, owner, self.record_ns, root_nsmap, record_prefix
+                ),
+                None,
+            )
+        except Unsupported as exc:
+            return None, str(exc)
 
     def compile_batch(self) -> etree.XMLSchema:
         """The derived schema whose global ``QnegovBulkBatch`` holds records."""

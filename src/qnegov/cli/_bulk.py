@@ -153,6 +153,11 @@ def add_validate_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=tr("XSD only: skip the shipped schemas' built-in rules"),
     )
+    group.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help=tr("validate every record with libxml2 (the fast path gives the same issues)"),
+    )
 
 
 def run_bulk_validate(args: argparse.Namespace, ctx: Context) -> int:
@@ -177,6 +182,7 @@ def run_bulk_validate(args: argparse.Namespace, ctx: Context) -> int:
                 max_errors=args.max_errors,
                 rules=args.rules,
                 builtin_rules=not args.no_builtin_rules,
+                fast=not args.no_fast_path,
                 on_issue=lambda issue: renderer.issue(report.add(issue)),
                 progress=progress.update,
                 keep_issues=False,
