@@ -256,6 +256,8 @@ class _Compiler:
                 if fixed is not None:
                     simple = _with_check(simple, re.escape(fixed.encode()))
                 value = simple.value(attribute=False)
+                if decl.get("default") is not None:
+                    value = b"(?:" + value + b")?"  # empty content takes the (valid) default
                 return b"<" + name, WS + b">" + value
             assert body is not None
             if fixed is not None:
@@ -502,7 +504,7 @@ _SINGLE_ESCAPES: Final = {
 }
 _CLASS_ESCAPES: Final = {"d": b"0-9", "s": b" \\t\\n"}
 _SAFE_LITERAL: Final = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#%',/:;=@_`~$"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#%',/:;=@_`~$-"
 )
 
 
