@@ -43,7 +43,8 @@ FAST_RECORDS = [
     "  <f:At>2023-12-31T23:59:59.5+07:00</f:At>\n  <f:Amount>+0.5</f:Amount>\n"
     "  <f:Count>12</f:Count>\n  <f:Qty>+4</f:Qty>\n  <f:Rank>0009</f:Rank>\n"
     "  <f:Flag>0</f:Flag>\n  <f:Level>low</f:Level>\n  <f:Email>a.b@cd</f:Email>\n"
-    '  <f:Phone>0999</f:Phone>\n  <f:Tag>ab</f:Tag>\n  <f:Tag>đê</f:Tag>\n  <f:Part unit="kg">1.5</f:Part>\n'
+    "  <f:Phone>0999</f:Phone>\n  <f:Tag>ab</f:Tag>\n  <f:Tag>đê</f:Tag>\n"
+    '  <f:Part unit="kg">1.5</f:Part>\n'
     '  <f:Fixed>v1</f:Fixed>\n  <f:Empty on="false"></f:Empty>\n</f:Item>',
     '<f:Item id="3"><f:Code>ZZ-000.9</f:Code><f:Name>ab</f:Name><f:When>1999-12-01</f:When>'
     "<f:Amount>7</f:Amount><f:Count>0</f:Count><f:Qty>10</f:Qty><f:Rank>1</f:Rank>"
@@ -196,7 +197,9 @@ def cases() -> list[Case]:
             'xmlns:p="urn:test:parcels"',
             tuple(PARCEL_RECORDS),
         ),
-        Case("fasttypes", str(DATA / "fasttypes.xsd"), "{urn:test:fast}Items", F, tuple(FAST_RECORDS)),
+        Case(
+            "fasttypes", str(DATA / "fasttypes.xsd"), "{urn:test:fast}Items", F, tuple(FAST_RECORDS)
+        ),
     ]
 
 
@@ -278,13 +281,14 @@ def mutated(draw: st.DrawFn, records: tuple[str, ...]) -> bytes:
     return data
 
 
+MUTATIONS = (
+    *("text", "text", "text", "attr", "add-attr", "drop-attr", "drop", "repeat"),
+    *("swap", "rename", "prefix", "space", "byte", "cut", "nest", "twice"),
+)
+
+
 def _mutate(draw: st.DrawFn, data: bytes) -> bytes:
-    kind = draw(
-        st.sampled_from(
-            ["text", "text", "text", "attr", "add-attr", "drop-attr", "drop", "repeat",
-             "swap", "rename", "prefix", "space", "byte", "cut", "nest", "twice"]
-        )  # fmt: skip
-    )
+    kind = draw(st.sampled_from(MUTATIONS))
     if kind == "text" or kind == "attr":
         slots = list((_TEXT if kind == "text" else _ATTR).finditer(data))
         if not slots:
@@ -324,7 +328,13 @@ def _mutate(draw: st.DrawFn, data: bytes) -> bytes:
             return data
         i = draw(st.integers(0, len(children) - 2))
         a, b = children[i], children[i + 1]
-        return data[: a.start()] + b.group(0) + data[a.end() : b.start()] + a.group(0) + data[b.end() :]
+        return (
+            data[: a.start()]
+            + b.group(0)
+            + data[a.end() : b.start()]
+            + a.group(0)
+            + data[b.end() :]
+        )
     if kind == "rename":
         tags = list(_TAG.finditer(data))
         if not tags:
@@ -332,7 +342,9 @@ def _mutate(draw: st.DrawFn, data: bytes) -> bytes:
         hit = draw(st.sampled_from(tags))
         name = hit.group(2)
         new = draw(
-            st.sampled_from([name + b"x", name.lower(), name[:-1], b"Id", b"Name", b"Phone", b"Tag"])
+            st.sampled_from(
+                [name + b"x", name.lower(), name[:-1], b"Id", b"Name", b"Phone", b"Tag"]
+            )
         )
         if b":" in name and b":" not in new:
             new = name.split(b":")[0] + b":" + new
@@ -408,7 +420,9 @@ def test_output_identical_to_libxml2_only_path(tmp_path: Path, schema: str) -> N
 
 @given(st.data())
 @settings(max_examples=25, deadline=None, database=None)
-def test_output_identical_on_mutated_files(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+def test_output_identical_on_mutated_files(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     """Mutated records in one file, several per line, comments between, CRLF: same issues."""
     case = CASES[4]  # fasttypes: every type and shape
     records = [data.draw(mutated(case.records)).decode("utf-8", "replace") for _ in range(6)]

@@ -38,7 +38,7 @@ from qnegov.bulk._rules import (
     iter_findings,
     load_rules_module,
 )
-from qnegov.bulk._scan import RecordTag, element_end
+from qnegov.bulk._scan import RecordTag, _tag_end, element_end
 from qnegov.bulk._schema import COPY_SUFFIX, RecordSchema, RootConstraint
 from qnegov.errors import XMLSyntaxError
 from qnegov.report import Severity
@@ -136,6 +136,28 @@ class _Worker:
         self.fast = plan.fast.compile() if plan.fast is not None else None
         self.end_tag = plan.fast.end_tag if plan.fast is not None else b""
         self.needs_tree = bool(self.rules) or bool(self.constraints)
+        self.extract: re.Pattern[bytes] | None = None
+        self.extract_fields: tuple[tuple[str, tuple[int, ...]], ...] = ()
+        fast = plan.fast
+        if (
+            fast is not None
+            and fast.extract is not None
+            and not self.constraints
+            and not plan.rule_modules
+            and not plan.rule_objects
+        ):
+            have = {f for f, _g in fast.fields}
+            needed = set(self.columns) | {k.field for k in self.rules.keys}
+            if needed <= have:
+                self.extract = re.compile(WS + fast.extract)
+                self.extract_fields = fast.fields
+                # rules_from_bytes reads groups by number: rec, then eN/vN pairs in order
+                assert self.extract.groupindex.get("rec") == 1
+                assert all(
+                    self.extract.groupindex[f"v{n}"] == 2 * n + 3
+                    for _f, numbers in fast.fields
+                    for n in numbers
+                )
         self.wrap_newlines = plan.wrapper_open.count(b"\n") + plan.wrapper_close.count(b"\n")
 
 
@@ -277,6 +299,9 @@ class _Range:
             return False
         spans: list[tuple[int, int]] = []
         pos = 0
+        matches: list[re.Match[bytes]] = []
+        if worker.extract is not None:  # one pass both proves the records and reads fields
+            pos = self.extract_scan(data, matches)
         while True:
             pos = _end(run.match(data, pos), pos)
             pos = _end(_SPACE.match(data, pos), pos)
@@ -297,6 +322,13 @@ class _Range:
             result.records += data.count(worker.end_tag)
             result.newlines += newlines
             return True
+        if not spans and worker.extract is not None:
+            if _end(_SPACE.match(data, 0), 0) == size:
+                matches = []
+            if self.rules_from_bytes(data, matches, newlines):
+                return True
+        if spans and not worker.needs_tree:
+            return self.blanked_only(data, spans, newlines)
         try:
             root = _xml.parse_bytes(
                 plan.wrapper_open + data + plan.wrapper_close,
@@ -306,17 +338,8 @@ class _Range:
             )
             checked = None
             if spans:
-                pieces: list[bytes] = []
-                prev = 0
-                for start, end in spans:
-                    if start > prev:
-                        pieces.append(data[prev:start].translate(_BLANK, _UTF8_TAIL))
-                    pieces.append(data[start:end])
-                    prev = end
-                if prev < size:
-                    pieces.append(data[prev:].translate(_BLANK, _UTF8_TAIL))
                 checked = _xml.parse_bytes(
-                    b"".join((plan.wrapper_open, *pieces, plan.wrapper_close)),
+                    self.blanked(data, spans),
                     name=plan.label,
                     encoding=plan.encoding,
                     lean=plan.lean,
@@ -327,6 +350,190 @@ class _Range:
             self.validated(root, newlines, valid=True)
         else:
             self.validated(root, newlines, checked=checked)
+        return True
+
+    def blanked(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
+        """The batch document with every byte outside ``spans`` blanked (see fast_batch)."""
+        plan = self.plan
+        pieces: list[bytes] = [plan.wrapper_open]
+        prev = 0
+        for start, end in spans:
+            if start > prev:
+                pieces.append(data[prev:start].translate(_BLANK, _UTF8_TAIL))
+            pieces.append(data[start:end])
+            prev = end
+        if prev < len(data):
+            pieces.append(data[prev:].translate(_BLANK, _UTF8_TAIL))
+        pieces.append(plan.wrapper_close)
+        return b"".join(pieces)
+
+    def blanked_only(self, data: bytes, spans: list[tuple[int, int]], newlines: int) -> bool:
+        """XSD only, some records not proven: validate the blanked copy, and locate its errors
+        with record start lines read off the bytes (no tree of the whole batch)."""
+        worker = self.worker
+        plan = self.plan
+        tag = worker.tag
+        starts = tag.starts(data)
+        proven = 0
+        prev = 0
+        for start, end in spans:
+            proven += data.count(worker.end_tag, prev, start)
+            prev = end
+        proven += data.count(worker.end_tag, prev)
+        if len(starts) != proven + len(spans):
+            return False
+        try:
+            checked = _xml.parse_bytes(
+                self.blanked(data, spans), name=plan.label, encoding=plan.encoding, lean=plan.lean
+            )
+        except XMLSyntaxError:
+            return False
+        if len(checked) != len(spans):
+            return False  # something besides one record per stretch: take the ordinary path
+        lines: list[int] = []
+        line = 1 + plan.wrapper_open.count(b"\n")
+        last = 0
+        for start in starts:
+            close = _tag_end(data, start)  # a node's line is its start tag's last line
+            if close is None:
+                return False
+            line += data.count(b"\n", last, close)
+            last = close
+            lines.append(line)
+        result = self.result
+        if not worker.schema.validate(checked):
+            self.schema_errors(checked, lines, result.newlines, result.records)
+        result.records += len(starts)
+        result.newlines += newlines
+        return True
+
+    def extract_scan(self, data: bytes, matches: list[re.Match[bytes]]) -> int:
+        """Match records one by one with the capturing expression; where the run stops."""
+        rx = self.worker.extract
+        assert rx is not None
+        pos = 0
+        size = len(data)
+        while pos < size:
+            match = rx.match(data, pos)
+            if match is None:
+                break
+            matches.append(match)
+            pos = match.end()
+        return pos
+
+    def rules_from_bytes(self, data: bytes, matches: list[re.Match[bytes]], newlines: int) -> bool:
+        """Built-in rules over a batch of proven records, their fields read by the capturing
+        expression instead of a tree: what :meth:`apply_rules_batch` does on a tree, with the
+        same issues in the same order. False (nothing done) when a value cannot be read
+        exactly as the tree would give it."""
+        worker = self.worker
+        fields = worker.extract_fields
+        values: dict[str, list[str | None]] = {}
+        chosen: dict[str, list[int]] = {}
+        for path, numbers in fields:
+            column: list[str | None] = []
+            which: list[int] = []
+            if len(numbers) == 1:
+                group = 2 * numbers[0] + 3  # rec is group 1, then eN, vN pairs
+                for match in matches:
+                    raw = match.group(group)
+                    column.append(None if raw is None else raw.decode())
+                which = [group] * len(matches)
+            else:
+                for match in matches:
+                    for number in numbers:
+                        raw = match.group(2 * number + 3)
+                        if raw is not None:
+                            column.append(raw.decode())
+                            which.append(2 * number + 3)
+                            break
+                    else:
+                        column.append(None)
+                        which.append(0)
+            for value in column:
+                if value and value[0] in " \t\n" and not value.strip():
+                    return False  # whitespace-only text: the lean parser may drop it
+            values[path] = column
+            chosen[path] = which
+        record_at = [m.end(1) for m in matches]
+
+        def place(path: str, index: int) -> int:
+            group = chosen[path][index]
+            if not group or values[path][index] is None:
+                return -1
+            return matches[index].start(group - 1)
+
+        places = {
+            key.field: [place(key.field, i) for i in range(len(matches))]
+            for key in worker.rules.keys
+        }
+        count = len(record_at)
+        base = 1 + self.plan.wrapper_open.count(b"\n")
+
+        def line_at(offset: int) -> int:
+            return base + data.count(b"\n", 0, offset - 1)
+
+        result = self.result
+        line_base = result.newlines
+        record_base = result.records
+        complete = {p: v for p, v in values.items() if p in worker.columns and all(v)}
+        issues: list[RawIssue] = []
+        head = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
+
+        def issue(finding: Finding, rule: str, index: int) -> RawIssue:
+            at = record_at[index]
+            path = head
+            if finding.field:
+                if finding.field not in values:
+                    raise _NotExtracted
+                found = place(finding.field, index)
+                at = found if found >= 0 else at
+                path += "/" + finding.field
+            return (
+                finding.code,
+                finding.severity.value,
+                finding.message,
+                line_base + line_at(at),
+                None,
+                record_base + index,
+                path,
+                rule,
+            )
+
+        try:
+            slow: list[Any] = []
+            for rule in worker.rules.records:
+                rule_fields = getattr(rule, "fields", None)
+                by_columns = getattr(rule, "check_columns", None)
+                if (
+                    by_columns is None
+                    or rule_fields is None
+                    or any(f not in complete for f in rule_fields)
+                ):
+                    slow.append(rule)
+                    continue
+                try:
+                    hits = list(by_columns(complete, count))
+                except Exception:
+                    slow.append(rule)
+                    continue
+                for index, finding in hits:
+                    issues.append(issue(finding, rule.name, index))
+            if slow:
+                for index in range(count):
+                    record = Record(values={p: v[index] for p, v in values.items()})
+                    for rule in slow:
+                        for finding in iter_findings(rule, record):
+                            issues.append(issue(finding, rule.name, index))
+        except _NotExtracted:
+            return False
+        result.issues.extend(issues)
+        for key in worker.rules.keys:
+            texts = values[key.field]
+            lines = _lines_at(data, places[key.field], base)
+            self.add_key_values(key, texts, lines, line_base, record_base)
+        result.records += count
+        result.newlines += newlines
         return True
 
     def validated(
@@ -357,7 +564,8 @@ class _Range:
         else:
             records = list(root.iterchildren(worker.record_tag))
             count = len(records)
-            bad = self.schema_errors(target, records, line_base, record_base)
+            starts = [source_line(r) for r in records]
+            bad = self.schema_errors(target, starts, line_base, record_base)
             if worker.constraints:
                 self.constraint_rows(root, line_base, record_base)
             if worker.rules:
@@ -375,13 +583,13 @@ class _Range:
     def schema_errors(
         self,
         root: etree._Element,
-        records: list[etree._Element],
+        starts: list[int],
         line_base: int,
         record_base: int,
     ) -> set[int]:
-        """Report the batch's XSD errors, located; return the indexes of the records at fault."""
+        """Report the batch's XSD errors, located by the records' start lines; return the
+        indexes of the records at fault."""
         worker = self.worker
-        starts = [source_line(r) for r in records]
         bad: set[int] = set()
         for entry in log_entries(worker.schema):
             line = entry.line
@@ -523,6 +731,28 @@ class _Range:
                         )
                         keys.setdefault(key_bucket(value, buckets), []).append(row)
                         self.pending_keys += 1
+        if self.pending_keys >= _KEYS_IN_MEMORY:
+            self.flush_keys(self.task)
+
+    def add_key_values(
+        self,
+        key: UniqueKey,
+        texts: list[str | None],
+        lines: list[int],
+        line_base: int,
+        record_base: int,
+    ) -> None:
+        """:meth:`add_keys` from texts and lines read off the bytes (every record proven)."""
+        buckets = self.plan.key_buckets
+        keys = self.keys
+        self.pending_keys += len(texts)
+        name = key.name
+        for index, text in enumerate(texts):
+            if not text:
+                continue
+            value = text.strip()
+            row = f"{name}\t{value}\t{record_base + index}\t{line_base + lines[index]}"
+            keys.setdefault(key_bucket(value, buckets), []).append(row)
         if self.pending_keys >= _KEYS_IN_MEMORY:
             self.flush_keys(self.task)
 
@@ -724,6 +954,25 @@ def log_entries(schema: etree.XMLSchema) -> list[Any]:
 
 
 _SPACE: Final = re.compile(WS)
+
+
+def _lines_at(data: bytes, offsets: list[int], base: int) -> list[int]:
+    """The line of each offset (ascending; -1 gives 0), counting newlines only once."""
+    lines: list[int] = []
+    line = base
+    last = 0
+    for offset in offsets:
+        if offset < 0:
+            lines.append(0)
+            continue
+        line += data.count(b"\n", last, offset)
+        last = offset
+        lines.append(line)
+    return lines
+
+
+class _NotExtracted(Exception):
+    """A finding names a field the expression did not capture: use the tree instead."""
 
 
 def _end(match: re.Match[bytes] | None, pos: int) -> int:

@@ -49,7 +49,7 @@ from qnegov.bulk._batch import (
     source_line,
 )
 from qnegov.bulk._fast import Acceptor
-from qnegov.bulk._rules import AnyRule, Finding, RuleSet, load_rules_module
+from qnegov.bulk._rules import AnyRule, Finding, RuleSet, UniqueKey, load_rules_module
 from qnegov.bulk._scan import RecordTag, element_end, find_children, root_start
 from qnegov.bulk._schema import BATCH_ELEMENT, RecordSchema
 from qnegov.errors import InputError, QnegovError, XMLSyntaxError
@@ -236,7 +236,8 @@ def _run(
         try:
             plan = _plan(head, record_schema, builtin, modules, tuple(objects), key_dir, size)
             if fast:
-                plan = dataclasses.replace(plan, fast=_acceptor(head, record_schema))
+                fields = _extractable_fields(plan, record_schema)
+                plan = dataclasses.replace(plan, fast=_acceptor(head, record_schema, fields))
             all_rules = RuleSet.of(
                 [
                     *builtin_rule_objects(builtin),
@@ -290,13 +291,33 @@ def _read_head(raw: IO[bytes], label: str) -> _Head:
     )
 
 
-def _acceptor(head: _Head, schema: RecordSchema) -> Acceptor | None:
+def _extractable_fields(plan: Plan, schema: RecordSchema) -> tuple[str, ...]:
+    """The fields the fast path may read from the bytes for the rules, without a tree: only
+    when every rule is a built-in one (they read nothing but their ``fields``)."""
+    if plan.rule_modules or plan.rule_objects or schema.root_constraints:
+        return ()
+    rules = builtin_rule_objects(plan.builtin)
+    fields: list[str] = []
+    for rule in rules:
+        if isinstance(rule, UniqueKey):
+            wanted = (rule.field,)
+        elif hasattr(rule, "check_file"):
+            continue
+        else:
+            wanted = tuple(getattr(rule, "fields", ()))
+            if not wanted or not hasattr(rule, "check_columns"):
+                return ()
+        fields.extend(f for f in wanted if f not in fields)
+    return tuple(fields)
+
+
+def _acceptor(head: _Head, schema: RecordSchema, fields: tuple[str, ...] = ()) -> Acceptor | None:
     """The record's fast-path acceptor for this file's namespace bindings, if it compiles."""
     if head.first < 0 or head.encoding is not None:  # the acceptor reads UTF-8 bytes
         return None
     name = _qname(head.data[head.first : head.first + 512]).decode("utf-8", "replace")
     prefix = name.partition(":")[0] if ":" in name else None
-    acceptor, _reason = schema.acceptor(head.root_nsmap, prefix)
+    acceptor, _reason = schema.acceptor(head.root_nsmap, prefix, fields)
     return acceptor
 
 

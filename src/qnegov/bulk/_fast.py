@@ -90,6 +90,11 @@ class Acceptor:
 
     pattern: bytes
     end_tag: bytes
+    extract: bytes | None = None
+    """The same expression with groups capturing the ``fields`` (for rules), if it compiles:
+    ``rec`` marks the end of the record's start tag, ``eN``/``vN`` each field's."""
+    fields: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    """(local-name path, numbers N of its groups: one per place it may occur)."""
 
     def compile(self) -> re.Pattern[bytes]:
         """``(?: WS record )*``: matched at a record start, it ends after the last record of an
@@ -131,12 +136,25 @@ def compile_acceptor(
     record_ns: str | None,
     root_nsmap: dict[str | None, str],
     record_prefix: str | None,
+    fields: tuple[str, ...] = (),
 ) -> Acceptor:
     """Compile the record declaration. ``root_nsmap`` is what the root element binds (prefix
     to URI, None for the default namespace), ``record_prefix`` the prefix the first record
-    uses (None when unprefixed). Raises :class:`Unsupported` with the reason."""
-    compiler = _Compiler(docs, root_nsmap, record_ns, record_prefix)
-    return compiler.record(decl, is_global, owner)
+    uses (None when unprefixed). ``fields`` (local-name paths rules read) get capturing
+    groups in a second expression when each is a simple element that occurs at most once.
+    Raises :class:`Unsupported` with the reason."""
+    plain = _Compiler(docs, root_nsmap, record_ns, record_prefix).record(decl, is_global, owner)
+    if not fields:
+        return plain
+    capture = _Compiler(docs, root_nsmap, record_ns, record_prefix, wanted=fields)
+    try:
+        captured = capture.record(decl, is_global, owner)
+    except Unsupported:
+        return plain
+    if any(not capture.groups.get(f) for f in fields):
+        return plain
+    groups = tuple((f, tuple(capture.groups[f])) for f in fields)
+    return Acceptor(plain.pattern, plain.end_tag, captured.pattern, groups)
 
 
 class _Compiler:
@@ -146,8 +164,13 @@ class _Compiler:
         root_nsmap: dict[str | None, str],
         record_ns: str | None,
         record_prefix: str | None,
+        wanted: tuple[str, ...] = (),
     ) -> None:
         self.docs = docs
+        self.wanted = set(wanted)
+        self.groups: dict[str, list[int]] = {}
+        self.path: list[str] = []
+        self.repeated = 0
         self.default_ns = root_nsmap.get(None) or None
         self.prefixes: dict[str, str] = {}
         for prefix in sorted((p for p in root_nsmap if p is not None), reverse=True):
@@ -204,6 +227,9 @@ class _Compiler:
         ns = _element_ns(decl, is_global, owner)
         self.record_name = self.spell(ns, decl.get("name", ""))
         start, content = self.element_parts(decl, ns, record=True)
+        if self.wanted:
+            assert content.startswith(WS + b">")
+            content = WS + b">(?P<rec>)" + content[len(WS) + 1 :]
         end = b"</" + self.raw_name(ns, decl.get("name", "")) + b">"
         pattern = start + content + re.escape(end)
         return Acceptor(pattern, end)
@@ -218,7 +244,11 @@ class _Compiler:
         name = self.spell(ns, decl.get("name", ""))
         if name == self.record_name:
             raise Unsupported("an element inside the record has the record's name")
-        start, content = self.element_parts(decl, ns, record=False)
+        self.path.append(decl.get("name", ""))
+        try:
+            start, content = self.element_parts(decl, ns, record=False)
+        finally:
+            self.path.pop()
         return start + content + b"</" + name + WS + b">"
 
     def element_parts(
@@ -258,8 +288,10 @@ class _Compiler:
                 value = simple.value(attribute=False)
                 if decl.get("default") is not None:
                     value = b"(?:" + value + b")?"  # empty content takes the (valid) default
-                return b"<" + name, WS + b">" + value
+                return b"<" + name, WS + b">" + self.captured(value)
             assert body is not None
+            if "/".join(self.path) in self.wanted and not record:
+                raise Unsupported("a rule field with complex content")
             if fixed is not None:
                 raise Unsupported("fixed values on complex elements")
             return self.complex(body, name)
@@ -306,11 +338,34 @@ class _Compiler:
             return start, WS + b">"  # empty content: <x></x> only, nothing inside
         return start, WS + b">" + content + WS
 
+    def captured(self, value: bytes) -> bytes:
+        """``value`` with the groups of a wanted field around it (marker, then value)."""
+        path = "/".join(self.path)
+        if path not in self.wanted:
+            return value
+        if self.repeated:
+            raise Unsupported("a rule field that may repeat")
+        number = sum(len(g) for g in self.groups.values())
+        self.groups.setdefault(path, []).append(number)
+        return b"(?P<e%d>)(?P<v%d>" % (number, number) + value + b")"
+
     def particle(self, node: etree._Element) -> bytes:
         kind = etree.QName(node).localname
         low = int(node.get("minOccurs", "1"))
         high_text = node.get("maxOccurs", "1")
         high = None if high_text == "unbounded" else int(high_text)
+        repeats = high is None or high > 1
+        self.repeated += repeats
+        try:
+            inner = self.particle_body(node, kind)
+        finally:
+            self.repeated -= repeats
+        if (low, high) == (1, 1):
+            return inner
+        upper = b"" if high is None else str(high).encode()
+        return b"(?:" + inner + b"){" + str(low).encode() + b"," + upper + b"}"
+
+    def particle_body(self, node: etree._Element, kind: str) -> bytes:
         if kind == "element":
             inner = WS + self.element(node)
         elif kind == "sequence":
@@ -326,10 +381,7 @@ class _Compiler:
             inner = self.particle(models[0])
         else:
             raise Unsupported(f"xs:{kind} particles")
-        if (low, high) == (1, 1):
-            return inner
-        upper = b"" if high is None else str(high).encode()
-        return b"(?:" + inner + b"){" + str(low).encode() + b"," + upper + b"}"
+        return inner
 
     # -- attributes ------------------------------------------------------------------------
     def attributes(self, node: etree._Element) -> list[tuple[bytes, bool, _Simple]]:

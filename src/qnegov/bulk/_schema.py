@@ -83,7 +83,10 @@ class RecordSchema:
         return _xml.load_xsd(self.path)
 
     def acceptor(
-        self, root_nsmap: dict[str | None, str], record_prefix: str | None
+        self,
+        root_nsmap: dict[str | None, str],
+        record_prefix: str | None,
+        fields: tuple[str, ...] = (),
     ) -> tuple[Acceptor | None, str | None]:
         """The fast-path acceptor of the record for a file binding ``root_nsmap`` on its root,
         or (None, the reason it cannot be compiled)."""
@@ -97,7 +100,14 @@ class RecordSchema:
         try:
             return (
                 compile_acceptor(
-                    docs, decl, is_global, owner, self.record_ns, root_nsmap, record_prefix
+                    docs,
+                    decl,
+                    is_global,
+                    owner,
+                    self.record_ns,
+                    root_nsmap,
+                    record_prefix,
+                    fields,
                 ),
                 None,
             )
