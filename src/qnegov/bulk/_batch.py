@@ -430,14 +430,16 @@ class _Range:
         fields = worker.extract_fields
         values: dict[str, list[str | None]] = {}
         chosen: dict[str, list[int]] = {}
+        every = [m.groups() for m in matches]
         for path, numbers in fields:
             column: list[str | None] = []
             which: list[int] = []
             if len(numbers) == 1:
                 group = 2 * numbers[0] + 3  # rec is group 1, then eN, vN pairs
-                for match in matches:
-                    raw = match.group(group)
-                    column.append(None if raw is None else raw.decode())
+                column = [
+                    None if raw is None else raw.decode()
+                    for raw in (groups[group - 1] for groups in every)
+                ]
                 which = [group] * len(matches)
             else:
                 for match in matches:
@@ -752,7 +754,15 @@ class _Range:
                 continue
             value = text.strip()
             row = f"{name}\t{value}\t{record_base + index}\t{line_base + lines[index]}"
-            keys.setdefault(key_bucket(value, buckets), []).append(row)
+            if value.isdigit() and value.isascii() and len(value) < 19:
+                bucket = int(value) % buckets  # what key_bucket does, without the call
+            else:
+                bucket = key_bucket(value, buckets)
+            rows = keys.get(bucket)
+            if rows is None:
+                keys[bucket] = [row]
+            else:
+                rows.append(row)
         if self.pending_keys >= _KEYS_IN_MEMORY:
             self.flush_keys(self.task)
 

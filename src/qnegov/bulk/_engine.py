@@ -709,7 +709,15 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
                     chunks.append(handle.read(parts[n + 1]))
                 blob = b"".join(chunks).decode()
             for row in blob.splitlines():
-                name, value, rec, line, *element = row.split("\t")
+                if not constraints:  # the common case: first occurrences cost one dict probe
+                    name, value, rec, line = row.split("\t")
+                    pair = (name, value)
+                    if pair not in first:
+                        first[pair] = (records + int(rec), newlines + int(line))
+                        continue
+                    element: list[str] = []
+                else:
+                    name, value, rec, line, *element = row.split("\t")
                 index = records + int(rec)
                 at = newlines + int(line)
                 spec = constraints.get(name)
