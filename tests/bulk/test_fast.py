@@ -66,3 +66,23 @@ def test_single_byte_encoding_takes_the_libxml2_path(tmp_path: Path) -> None:
     fast = [repr(i) for i in iter_issues(doc, xsd)]
     assert fast == [repr(i) for i in iter_issues(doc, xsd, fast=False)]
     assert len(fast) == 1 and "Id" in fast[0]
+
+
+def test_issue_order_does_not_depend_on_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema errors and rule findings of a record stay together in record order, wherever
+    batches and ranges are cut (they used to follow the batch: schema errors first)."""
+    from qnegov.bulk import _batch, _engine
+
+    monkeypatch.setattr(_batch, "BATCH_BYTES", 8192)
+    monkeypatch.setattr(_engine, "_TASK_MIN", 64 * 1024)
+    monkeypatch.setattr(_engine, "_TASK_MAX", 64 * 1024)
+    path = tmp_path / "h.xml"
+    generate(path, schema="household", records=1200, error_rate=0.05, seed=8)
+    runs = [
+        [repr(i) for i in iter_issues(path, "household", jobs=jobs, fast=fast)]
+        for jobs in (1, 2)
+        for fast in (True, False)
+    ]
+    assert all(run == runs[0] for run in runs) and runs[0]

@@ -264,7 +264,17 @@ class _Range:
 
     # -- batches -------------------------------------------------------------------------
     def batch(self, *parts: bytes | memoryview) -> None:
-        """Validate one batch (a whole number of records, given in pieces) and move on."""
+        """Validate one batch (a whole number of records, given in pieces) and move on.
+
+        The batch's issues are put in record order (schema errors of a record, then its rule
+        findings), so the output does not depend on where batches and ranges were cut."""
+        issues = self.result.issues
+        before = len(issues)
+        self.batch_issues(*parts)
+        if len(issues) - before > 1:
+            issues[before:] = sorted(issues[before:], key=_record_order)
+
+    def batch_issues(self, *parts: bytes | memoryview) -> None:
         plan = self.plan
         if self.worker.fast is not None:
             data = b"".join(parts)
@@ -964,6 +974,12 @@ def log_entries(schema: etree.XMLSchema) -> list[Any]:
 
 
 _SPACE: Final = re.compile(WS)
+
+
+def _record_order(issue: RawIssue) -> int:
+    """Sort key of a batch's issues: the record (those of no record first, in their order)."""
+    record = issue[5]
+    return -1 if record is None else record
 
 
 def _lines_at(data: bytes, offsets: list[int], base: int) -> list[int]:
