@@ -75,11 +75,12 @@ def test_issue_order_does_not_depend_on_jobs(
     batches and ranges are cut (they used to follow the batch: schema errors first)."""
     from qnegov.bulk import _batch, _engine
 
-    monkeypatch.setattr(_batch, "BATCH_BYTES", 8192)
-    monkeypatch.setattr(_engine, "_TASK_MIN", 64 * 1024)
-    monkeypatch.setattr(_engine, "_TASK_MAX", 64 * 1024)
+    # ranges of a quarter (1 job) or an eighth (2 jobs) of the file: different cut points
+    monkeypatch.setattr(_batch, "BATCH_BYTES", 16384)
+    monkeypatch.setattr(_engine, "_TASK_MIN", 16 * 1024)
+    monkeypatch.setattr(_engine, "_TASK_MAX", 1 << 20)
     path = tmp_path / "h.xml"
-    generate(path, schema="household", records=1200, error_rate=0.05, seed=8)
+    generate(path, schema="household", records=1200, error_rate=0.2, seed=8)
     runs = [
         [repr(i) for i in iter_issues(path, "household", jobs=jobs, fast=fast)]
         for jobs in (1, 2)
