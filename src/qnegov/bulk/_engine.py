@@ -688,93 +688,106 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
     A keyref value and the key values it must match share a bucket, so one bucket in memory
     at a time is enough for both checks.
     """
-    constraints = {constraint_row_name(n): c for n, c in enumerate(plan.schema.root_constraints)}
-    if not (rules.keys or constraints) or not merge.key_parts:
+    if not (rules.keys or plan.schema.root_constraints) or not merge.key_parts:
         return
-    codes = {key.name: key for key in rules.keys}
-    by_name = {c.name: row for row, c in constraints.items()}
     found: list[Issue] = []
-    record_local = plan.schema.record_local
     for bucket in range(plan.key_buckets):
-        first: dict[tuple[str, str], tuple[int, int]] = {}
-        refs: list[tuple[str, str, int, int, str]] = []
+        chunks: list[tuple[int, int, str]] = []
         for records, newlines, path, segments in merge.key_parts:
             parts = segments.get(bucket)
             if not parts:
                 continue
             with Path(path).open("rb") as handle:
-                chunks = []
+                pieces = []
                 for n in range(0, len(parts), 2):
                     handle.seek(parts[n])
-                    chunks.append(handle.read(parts[n + 1]))
-                blob = b"".join(chunks).decode()
-            for row in blob.splitlines():
-                if not constraints:  # the common case: first occurrences cost one dict probe
-                    name, value, rec, line = row.split("\t")
-                    pair = (name, value)
-                    if pair not in first:
-                        first[pair] = (records + int(rec), newlines + int(line))
-                        continue
-                    element: list[str] = []
-                else:
-                    name, value, rec, line, *element = row.split("\t")
-                index = records + int(rec)
-                at = newlines + int(line)
-                spec = constraints.get(name)
-                if spec is not None and spec.kind == "keyref":
-                    refs.append((name, value, index, at, element[0]))
-                    continue
-                seen = first.get((name, value))
-                if seen is None:
-                    first[(name, value)] = (index, at)
-                    continue
-                if spec is not None:
-                    found.append(
-                        _constraint_issue(
-                            plan,
-                            f"Element '{element[0]}': Duplicate key-sequence "
-                            f"{key_sequence(json.loads(value))} in {spec.kind} "
-                            f"identity-constraint '{spec.name}'.",
-                            index,
-                            at,
-                        )
-                    )
-                    continue
-                key = codes[name]
-                found.append(
-                    Issue(
-                        key.code,
-                        Severity.ERROR,
-                        tr(
-                            "{field} {value} repeats record {first} (line {line})",
-                            field=key.field,
-                            value=value,
-                            first=seen[0],
-                            line=seen[1],
-                        ),
-                        file=plan.label,
-                        line=at,
-                        path=f"/{plan.root_local}/{record_local}[{index + 1}]/{key.field}",
-                        record=index,
-                        rule=key.name,
-                    )
-                )
-        for name, value, index, at, element_name in refs:
-            spec = constraints[name]
-            target = by_name.get(spec.refer or "")
-            if target is not None and (target, value) in first:
-                continue
-            found.append(
-                _constraint_issue(
-                    plan,
-                    f"Element '{element_name}': No match found for key-sequence "
-                    f"{key_sequence(json.loads(value))} of keyref '{spec.name}'.",
-                    index,
-                    at,
-                )
-            )
+                    pieces.append(handle.read(parts[n + 1]))
+                chunks.append((records, newlines, b"".join(pieces).decode()))
+        found.extend(check_key_rows(plan, rules.keys, chunks))
     found.sort(key=lambda i: (i.record or 0, i.line or 0, i.rule or ""))
     yield from found
+
+
+def check_key_rows(
+    plan: Plan, keys: Iterable[UniqueKey], chunks: list[tuple[int, int, str]]
+) -> list[Issue]:
+    """Every key issue of one bucket (or partition): ``chunks`` are (records before the
+    range, newlines before the range, the range's rows) in file order. Pure, so a cluster can
+    run it where the rows are (the Dask backend's partition check)."""
+    constraints = {constraint_row_name(n): c for n, c in enumerate(plan.schema.root_constraints)}
+    codes = {key.name: key for key in keys}
+    by_name = {c.name: row for row, c in constraints.items()}
+    found: list[Issue] = []
+    record_local = plan.schema.record_local
+    first: dict[tuple[str, str], tuple[int, int]] = {}
+    refs: list[tuple[str, str, int, int, str]] = []
+    for records, newlines, blob in chunks:
+        for row in blob.splitlines():
+            if not constraints:  # the common case: first occurrences cost one dict probe
+                name, value, rec, line = row.split("\t")
+                pair = (name, value)
+                if pair not in first:
+                    first[pair] = (records + int(rec), newlines + int(line))
+                    continue
+                element: list[str] = []
+            else:
+                name, value, rec, line, *element = row.split("\t")
+            index = records + int(rec)
+            at = newlines + int(line)
+            spec = constraints.get(name)
+            if spec is not None and spec.kind == "keyref":
+                refs.append((name, value, index, at, element[0]))
+                continue
+            seen = first.get((name, value))
+            if seen is None:
+                first[(name, value)] = (index, at)
+                continue
+            if spec is not None:
+                found.append(
+                    _constraint_issue(
+                        plan,
+                        f"Element '{element[0]}': Duplicate key-sequence "
+                        f"{key_sequence(json.loads(value))} in {spec.kind} "
+                        f"identity-constraint '{spec.name}'.",
+                        index,
+                        at,
+                    )
+                )
+                continue
+            key = codes[name]
+            found.append(
+                Issue(
+                    key.code,
+                    Severity.ERROR,
+                    tr(
+                        "{field} {value} repeats record {first} (line {line})",
+                        field=key.field,
+                        value=value,
+                        first=seen[0],
+                        line=seen[1],
+                    ),
+                    file=plan.label,
+                    line=at,
+                    path=f"/{plan.root_local}/{record_local}[{index + 1}]/{key.field}",
+                    record=index,
+                    rule=key.name,
+                )
+            )
+    for name, value, index, at, element_name in refs:
+        spec = constraints[name]
+        target = by_name.get(spec.refer or "")
+        if target is not None and (target, value) in first:
+            continue
+        found.append(
+            _constraint_issue(
+                plan,
+                f"Element '{element_name}': No match found for key-sequence "
+                f"{key_sequence(json.loads(value))} of keyref '{spec.name}'.",
+                index,
+                at,
+            )
+        )
+    return found
 
 
 def _constraint_issue(plan: Plan, message: str, index: int, line: int) -> Issue:
