@@ -40,3 +40,20 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[dev,bench]")
     for name in session.posargs or BENCHMARKS:
         session.run("python", f"benchmarks/{name}")
+
+
+@nox.session(python="3.11")
+def soundness(session: nox.Session) -> None:
+    """The bulk fast path's soundness property test at full strength (20 000 cases per schema
+    by default; ``nox -s soundness -- 50000`` for more)."""
+    session.install("-e", ".[dev]")
+    examples = session.posargs[0] if session.posargs else "20000"
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/bulk/test_fast_soundness.py",
+        "-k",
+        "never_accepts",
+        env={"QNEGOV_SOUNDNESS_EXAMPLES": examples},
+    )

@@ -1,19 +1,21 @@
 """Bulk validation speed and memory against its baselines, all measured in the same run.
 
-    python benchmarks/bulk.py [--mb 100] [--big] [--runs 3]
+    python benchmarks/bulk.py [--mb 100] [--big] [--runs 3] [--jobs 2]
 
-Generates a citizen register (~--mb MB, seeded errors) in a temporary folder, then times each
-tool in a fresh subprocess (peak RSS from the kernel's accounting), median of --runs runs:
-lxml iterparse parse-only, xmllint --stream --schema, whole-document lxml validation,
-qnegov.bulk with 1 worker and with every core (XSD only, and with built-in rules), parse-only
-iterparse over the same byte ranges in as many processes, and xmlschema's lazy validation
-(on a 10 MB prefix-sized file: it is too slow for the full one). --big adds a 1 GB file to
-check that memory stays flat. Files are deleted at the end.
+Generates two citizen registers (~--mb MB each: a clean one and one with 1% seeded errors) in
+a temporary folder, then times each tool in a fresh subprocess (peak RSS per worker from the
+kernel's accounting), median of --runs runs, every baseline in the same run: lxml iterparse
+parse-only, xmllint --stream --schema, qnegov.bulk with 1 and --jobs workers with the fast
+path on and off (off is the libxml2-only path), XSD only and with the built-in rules, plus
+whole-document lxml validation and xmlschema's lazy validation once. It checks that the
+fast path's issues are byte-identical to the libxml2-only path's and prints the issue-13
+targets. --big adds a 1 GB file to check that memory stays flat. Files are deleted at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
@@ -35,7 +38,7 @@ def _child(tool: str, path: str, xsd: str, jobs: int) -> None:
     """
     if tool == "xmlschema":
         import xmlschema
-    elif tool in ("qnegov", "qnegov_rules", "parse_ranges"):
+    elif tool.startswith("qnegov") or tool == "parse_ranges":
         import qnegov.bulk  # noqa: F401
     elif tool != "xmllint":
         from qnegov import _xml
@@ -62,15 +65,21 @@ def _child(tool: str, path: str, xsd: str, jobs: int) -> None:
         errors = len([e for e in schema.error_log])
         lines = sorted(e.line for e in schema.error_log)
         print(json.dumps({"lines": lines}), file=sys.stderr)
-    elif tool in ("qnegov", "qnegov_rules"):
+    elif tool.startswith("qnegov"):
         from qnegov.bulk import validate_file
 
         report = validate_file(
-            path, "citizen", jobs=jobs, keep_issues=True, builtin_rules=tool == "qnegov_rules"
+            path,
+            "citizen",
+            jobs=jobs,
+            keep_issues=True,
+            builtin_rules="rules" in tool,
+            fast="slow" not in tool,
         )
         errors = report.error_count
         lines = sorted(i.line for i in report.issues if i.code == "bulk_schema")
-        print(json.dumps({"lines": lines}), file=sys.stderr)
+        digest = hashlib.sha256("\n".join(repr(i) for i in report.issues).encode()).hexdigest()
+        print(json.dumps({"lines": lines, "digest": digest}), file=sys.stderr)
     elif tool == "xmllint":
         # peak RSS read from /proc while it runs: after exec, so the forked Python is not counted
         with tempfile.TemporaryFile() as err:
@@ -164,15 +173,45 @@ def measure(tool: str, path: Path, xsd: Path, jobs: int = 1) -> dict[str, float]
     if proc.stderr.strip().startswith("{"):
         lines = json.loads(proc.stderr.strip().splitlines()[-1]).get("lines")
     data["lines"] = lines
+    data["digest"] = None
+    if proc.stderr.strip().startswith("{"):
+        data["digest"] = json.loads(proc.stderr.strip().splitlines()[-1]).get("digest")
     return data
+
+
+KINDS = (
+    "id_pattern",
+    "bad_date",
+    "bad_sex",
+    "missing_field",
+    "unexpected_field",
+    "commune_pattern",
+    "name_too_long",
+    "id_birth_year",
+    "duplicate_id",
+    "unit_unknown",
+)
+
+
+def _table(results: dict[str, dict[str, Any]], mb: float) -> dict[str, float]:
+    print("| tool | MB/s | peak RSS per worker (MB) | RSS after imports (MB) | errors |")
+    print("|---|---:|---:|---:|---:|")
+    speed: dict[str, float] = {}
+    for label, entry in results.items():
+        t = statistics.median(entry["t"])
+        speed[label] = mb / t
+        rss = max(entry["rss"]) / 1024
+        base = max(entry["base"]) / 1024
+        print(f"| {label} | {mb / t:.1f} | {rss:.0f} | {base:.0f} | {entry['errors']} |")
+    return speed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mb", type=int, default=100)
+    parser.add_argument("--mb", type=float, default=100)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--big", action="store_true")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--child", nargs=4)
     args = parser.parse_args()
     if args.child:
@@ -183,111 +222,124 @@ def main() -> None:
     from qnegov.bulk._generate import generate
 
     xsd = schema_path("records/citizen.xsd")
+    j = args.jobs
+    records = int(args.mb * 1_000_000 // 680)
     with tempfile.TemporaryDirectory(prefix="qnegov-bench-") as tmp:
-        path = Path(tmp) / "citizens.xml"
-        records = args.mb * 1_000_000 // 680
-        kinds = [
-            k
-            for k in (
-                "id_pattern",
-                "bad_date",
-                "bad_sex",
-                "missing_field",
-                "unexpected_field",
-                "commune_pattern",
-                "name_too_long",
-                "id_birth_year",
-                "duplicate_id",
-                "unit_unknown",
-            )
-        ]
-        generate(path, records=records, error_rate=0.001, seed=42, kinds=kinds)
-        mb = path.stat().st_size / 1e6
-        j = args.jobs
-        plan = [
+        files = {"clean": Path(tmp) / "clean.xml", "1%": Path(tmp) / "errors.xml"}
+        generate(files["clean"], records=records, error_rate=0.0, seed=42)
+        generate(files["1%"], records=records, error_rate=0.01, seed=42, kinds=list(KINDS))
+        plan: list[tuple[str, str, int]] = [
             ("lxml iterparse, parse only (1 process)", "parse", 1),
             ("xmllint --stream --schema", "xmllint", 1),
-            ("qnegov.bulk, XSD only, 1 worker", "qnegov", 1),
-            ("qnegov.bulk, XSD + built-in rules, 1 worker", "qnegov_rules", 1),
-            (f"lxml iterparse parse only, same byte ranges, {j} processes", "parse_ranges", j),
-            (f"qnegov.bulk, XSD only, {j} workers", "qnegov", j),
-            (f"qnegov.bulk, XSD + built-in rules, {j} workers", "qnegov_rules", j),
         ]
-        results: dict[str, dict[str, float]] = {}
-        for _run in range(args.runs):
-            for label, tool, jobs in plan:
-                m = measure(tool, path, xsd, jobs)
-                entry = results.setdefault(
-                    label,
-                    {"t": [], "rss": [], "base": [], "errors": m["errors"], "lines": m["lines"]},
-                )  # type: ignore[dict-item]
-                entry["t"].append(m["seconds"])  # type: ignore[union-attr]
-                entry["rss"].append(m["rss_kb"])  # type: ignore[union-attr]
-                entry["base"].append(m["base_kb"])  # type: ignore[union-attr]
-        whole = measure("whole", path, xsd)
-        results["lxml parse + XMLSchema.validate, whole document"] = {
-            "t": [whole["seconds"]],
-            "rss": [whole["rss_kb"]],
-            "base": [whole["base_kb"]],
-            "errors": whole["errors"],
-            "lines": whole["lines"],
-        }  # type: ignore[dict-item]
+        for jobs in (1, j):
+            w = f"{jobs} worker" + ("s" if jobs > 1 else "")
+            plan += [
+                (f"qnegov, XSD only, fast path, {w}", "qnegov", jobs),
+                (f"qnegov, XSD only, libxml2-only path, {w}", "qnegov_slow", jobs),
+                (f"qnegov, XSD + built-in rules, fast path, {w}", "qnegov_rules", jobs),
+                (
+                    f"qnegov, XSD + built-in rules, libxml2-only path, {w}",
+                    "qnegov_rules_slow",
+                    jobs,
+                ),
+            ]
+        plan.append(
+            (f"lxml iterparse parse only, same byte ranges, {j} processes", "parse_ranges", j)
+        )
+        speeds: dict[str, dict[str, float]] = {}
+        peak_rss: dict[str, float] = {}
+        identical: list[str] = []
+        for name, path in files.items():
+            mb = path.stat().st_size / 1e6
+            results: dict[str, dict[str, Any]] = {}
+            for _run in range(args.runs):
+                for label, tool, jobs in plan:
+                    m = measure(tool, path, xsd, jobs)
+                    entry = results.setdefault(
+                        label,
+                        {"t": [], "rss": [], "base": [], "errors": m["errors"], "digest": set()},
+                    )
+                    entry["t"].append(m["seconds"])
+                    entry["rss"].append(m["rss_kb"])
+                    entry["base"].append(m["base_kb"])
+                    if m.get("digest"):
+                        entry["digest"].add(m["digest"])
+            print(f"\n## {name} file: {mb:.1f} MB, {records} records; median of {args.runs} runs\n")
+            speeds[name] = _table(results, mb)
+            for label, entry in results.items():
+                if label.startswith("qnegov"):
+                    peak_rss[f"{name}: {label}"] = max(entry["rss"]) / 1024
+            for rules in ("XSD only", "XSD + built-in rules"):
+                group = set()
+                for label, entry in results.items():
+                    if label.startswith(f"qnegov, {rules},"):
+                        group |= entry["digest"]
+                identical.append(f"{name}, {rules}: {'yes' if len(group) == 1 else 'NO'}")
+        whole = measure("whole", files["1%"], xsd)
         small = Path(tmp) / "small.xml"
-        generate(small, records=15_000, error_rate=0.001, seed=42, kinds=kinds)
+        generate(small, records=min(records, 15_000), error_rate=0.001, seed=42, kinds=list(KINDS))
         xs = measure("xmlschema", small, xsd)
+        mb1 = files["1%"].stat().st_size / 1e6
         small_mb = small.stat().st_size / 1e6
+        print("\n## once\n")
         print(
-            f"\nfile: {mb:.1f} MB, {records} citizen records; {os.cpu_count()} cores; "
-            f"median of {args.runs} runs (whole-document: 1 run)\n"
+            f"lxml parse + XMLSchema.validate, whole 1% document: "
+            f"{mb1 / whole['seconds']:.1f} MB/s, "
+            f"peak RSS {whole['rss_kb'] / 1024:.0f} MB"
         )
-        print("| tool | MB/s | peak RSS (MB) | RSS after imports (MB) | errors |")
-        print("|---|---:|---:|---:|---:|")
-        speed: dict[str, float] = {}
-        for label, entry in results.items():
-            t = statistics.median(entry["t"])  # type: ignore[arg-type]
-            speed[label] = mb / t
-            rss = max(entry["rss"]) / 1024  # type: ignore[arg-type]
-            base = max(entry["base"]) / 1024  # type: ignore[arg-type]
-            print(f"| {label} | {mb / t:.1f} | {rss:.0f} | {base:.0f} | {entry['errors']} |")
         print(
-            f"| xmlschema lazy validation ({small_mb:.0f} MB file, 1 run) | "
-            f"{small_mb / xs['seconds']:.1f} | {xs['rss_kb'] / 1024:.0f} | "
-            f"{xs['base_kb'] / 1024:.0f} | {xs['errors']} |"
+            f"xmlschema lazy validation ({small_mb:.1f} MB file): "
+            f"{small_mb / xs['seconds']:.1f} MB/s, peak RSS {xs['rss_kb'] / 1024:.0f} MB"
         )
-        lint = speed["xmllint --stream --schema"]
-        one = speed["qnegov.bulk, XSD only, 1 worker"]
-        many = speed[f"qnegov.bulk, XSD only, {j} workers"]
-        ranges = speed[f"lxml iterparse parse only, same byte ranges, {j} processes"]
-        print("\nratios (targets):")
-        print(f"  1 worker / xmllint            {one / lint:.2f}  (>= 1.0)")
-        print(f"  {j} workers / xmllint           {many / lint:.2f}  (>= 1.5)")
-        print(f"  {j} workers / parse-only ranges {many / ranges:.2f}  (>= 0.85)")
-        ours = results["qnegov.bulk, XSD only, 1 worker"]["lines"]
-        theirs = results["lxml parse + XMLSchema.validate, whole document"]["lines"]
         print(
-            f"  XSD errors identical to whole-document validation (count and lines): "
-            f"{ours == theirs} ({len(ours or [])} vs {len(theirs or [])})"
+            "\n## output of the fast path byte-identical to the libxml2-only path (1 and "
+            f"{j} workers)"
         )
+        for row in identical:
+            print(f"  {row}")
+        w = f"{j} workers"
+        xsd_only, rules = "qnegov, XSD only, fast path", "qnegov, XSD + built-in rules, fast path"
+
+        def vs_lint(file: str, label: str) -> float:
+            return speeds[file][label] / speeds[file]["xmllint --stream --schema"]
+
+        checks = [
+            ("1 worker, XSD only, clean / xmllint", vs_lint("clean", f"{xsd_only}, 1 worker"), 1.5),
+            (f"{w}, XSD only, clean / xmllint", vs_lint("clean", f"{xsd_only}, {w}"), 2.5),
+            (f"{w}, XSD only, 1% / xmllint", vs_lint("1%", f"{xsd_only}, {w}"), 1.8),
+            ("1 worker, XSD + rules, clean / xmllint", vs_lint("clean", f"{rules}, 1 worker"), 1.5),
+            (f"{w}, XSD + rules, clean / xmllint", vs_lint("clean", f"{rules}, {w}"), 2.5),
+            (f"{w}, XSD + rules, 1% / xmllint", vs_lint("1%", f"{rules}, {w}"), 1.8),
+            (
+                "rules / XSD-only throughput, 1 worker, clean",
+                speeds["clean"][f"{rules}, 1 worker"] / speeds["clean"][f"{xsd_only}, 1 worker"],
+                0.85,
+            ),
+        ]
+        print("\n## targets (issue 13)")
+        for label, value, target in checks:
+            verdict = "ok" if value >= target else "MISSED"
+            print(f"  {label:48s} {value:5.2f}  (>= {target})  {verdict}")
+        worst = max(peak_rss, key=peak_rss.__getitem__)
+        verdict = "ok" if peak_rss[worst] < 64 else "MISSED"
+        print(f"  peak RSS per worker, worst ({worst}): {peak_rss[worst]:.0f} MB (< 64)  {verdict}")
         if args.big:
-            big = Path(tmp) / "big.xml"
-            generate(big, records=records * 10, error_rate=0.001, seed=43, kinds=kinds)
-            path.unlink()
-            m_small = statistics.median(
-                results["qnegov.bulk, XSD + built-in rules, 1 worker"]["rss"]
-            )  # type: ignore[arg-type]
-            m_big = measure("qnegov_rules", big, xsd, 1)
-            big_mb = big.stat().st_size / 1e6
-            growth = 100 * (m_big["rss_kb"] / m_small - 1)
-            print(
-                f"\n{big_mb:.0f} MB file, XSD + rules, 1 worker: "
-                f"{big_mb / m_big['seconds']:.1f} MB/s, peak RSS {m_big['rss_kb'] / 1024:.0f} MB "
-                f"vs {m_small / 1024:.0f} MB at {mb:.0f} MB (growth {growth:.1f}%, target < 10%)"
-            )
-            m_big2 = measure("qnegov_rules", big, xsd, j)
-            print(
-                f"{big_mb:.0f} MB file, {j} workers: {big_mb / m_big2['seconds']:.1f} MB/s, "
-                f"peak RSS per process {m_big2['rss_kb'] / 1024:.0f} MB"
-            )
+            _big(tmp, records, xsd, j, generate)
+
+
+def _big(tmp: str, records: int, xsd: Path, j: int, generate: Any) -> None:
+    """Peak RSS on a 10x file (about 1 GB at the default size), 1 and ``j`` workers."""
+    big = Path(tmp) / "big.xml"
+    generate(big, records=records * 10, error_rate=0.001, seed=43, kinds=list(KINDS))
+    big_mb = big.stat().st_size / 1e6
+    for jobs in (1, j):
+        m = measure("qnegov_rules", big, xsd, jobs)
+        print(
+            f"\n{big_mb:.0f} MB file, XSD + rules, {jobs} worker(s): "
+            f"{big_mb / m['seconds']:.1f} MB/s, peak RSS per worker {m['rss_kb'] / 1024:.0f} MB "
+            "(target < 64 MB, flat from 100 MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -124,6 +124,7 @@ def validate(
     on_issue: Callable[[Issue], None] | None = None,
     progress: Callable[[str, int | None], Callable[[int], None]] | None = None,
     keep_issues: bool = True,
+    fast: bool = True,
 ) -> Report:
     """Validate every file into one :class:`~qnegov.report.Report`; bad input never raises.
 
@@ -136,7 +137,8 @@ def validate(
     total_bytes)`` may return a callback counting bytes read of a bulk file. ``jobs > 1`` (0 for
     every core) or ``client`` (a ``distributed.Client`` or a scheduler address, extra
     ``qnegov[dask]``) check several files at once, and cut big registers into ranges; files and
-    issues still come out in input order, as a serial run gives them.
+    issues still come out in input order, as a serial run gives them. ``fast=False`` validates
+    every register record with libxml2 (the bulk fast path reports the same issues).
     """
     report = Report(keep_issues=keep_issues)
 
@@ -145,7 +147,7 @@ def validate(
         if on_issue is not None:
             on_issue(recorded)
 
-    options = _Options(strict, signatures, record, max_errors, tuple(rules), builtin_rules)
+    options = _Options(strict, signatures, record, max_errors, tuple(rules), builtin_rules, fast)
     if schema is not None and (jobs != 1 or client is not None):
         from qnegov.bulk import validate_files
 
@@ -161,6 +163,7 @@ def validate(
             builtin_rules=builtin_rules,
             on_issue=on_issue,
             keep_issues=keep_issues,
+            fast=fast,
         )
         return done.finish()
     if jobs != 1 or client is not None:
@@ -197,6 +200,7 @@ def validate(
                     max_errors=max_errors,
                     rules=rules,
                     builtin_rules=builtin_rules,
+                    fast=fast,
                     add=add,
                     progress=progress,
                 )
@@ -217,6 +221,7 @@ class _Options:
     max_errors: int | None
     rules: tuple[AnyRule | str, ...]
     builtin_rules: bool
+    fast: bool
 
 
 def _check_one(item: tuple[str, _Options]) -> Report:
@@ -230,6 +235,7 @@ def _check_one(item: tuple[str, _Options]) -> Report:
         max_errors=options.max_errors,
         rules=options.rules,
         builtin_rules=options.builtin_rules,
+        fast=options.fast,
     )
 
 

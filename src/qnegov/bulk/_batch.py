@@ -16,6 +16,8 @@ comment or CDATA section).
 from __future__ import annotations
 
 import bisect
+import json
+import re
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -27,6 +29,7 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import set_language, tr
+from qnegov.bulk._fast import WS, Acceptor, plain_utf8
 from qnegov.bulk._rules import (
     Finding,
     Record,
@@ -35,8 +38,8 @@ from qnegov.bulk._rules import (
     iter_findings,
     load_rules_module,
 )
-from qnegov.bulk._scan import RecordTag, element_end
-from qnegov.bulk._schema import RecordSchema
+from qnegov.bulk._scan import RecordTag, _tag_end, element_end
+from qnegov.bulk._schema import COPY_SUFFIX, RecordSchema, RootConstraint
 from qnegov.errors import XMLSyntaxError
 from qnegov.report import Severity
 
@@ -71,6 +74,8 @@ class Plan:
     lean: bool = True
     language: str = "en"
     """Message language of the caller; workers started fresh must speak it too."""
+    fast: Acceptor | None = None
+    """The record's compiled acceptor (the fast path), or None to send every batch to libxml2."""
 
     @property
     def tag(self) -> RecordTag:
@@ -127,6 +132,61 @@ class _Worker:
         self.key_columns = {
             key.field: _column(key.field, ns, text=False) for key in self.rules.keys
         }
+        self.constraints = [_Constraint(n, c) for n, c in enumerate(plan.schema.root_constraints)]
+        self.fast = plan.fast.compile() if plan.fast is not None else None
+        self.end_tag = plan.fast.end_tag if plan.fast is not None else b""
+        self.needs_tree = bool(self.rules) or bool(self.constraints)
+        self.extract: re.Pattern[bytes] | None = None
+        self.extract_fields: tuple[tuple[str, tuple[int, ...]], ...] = ()
+        fast = plan.fast
+        if (
+            fast is not None
+            and fast.extract is not None
+            and not self.constraints
+            and not plan.rule_modules
+            and not plan.rule_objects
+        ):
+            have = {f for f, _g in fast.fields}
+            needed = set(self.columns) | {k.field for k in self.rules.keys}
+            if needed <= have:
+                self.extract = re.compile(WS + fast.extract)
+                self.extract_fields = fast.fields
+                # rules_from_bytes reads groups by number: rec, then eN/vN pairs in order
+                assert self.extract.groupindex.get("rec") == 1
+                assert all(
+                    self.extract.groupindex[f"v{n}"] == 2 * n + 3
+                    for _f, numbers in fast.fields
+                    for n in numbers
+                )
+        self.wrap_newlines = plan.wrapper_open.count(b"\n") + plan.wrapper_close.count(b"\n")
+
+
+class _Constraint:
+    """A root-level identity constraint compiled to XPath evaluated on one record."""
+
+    def __init__(self, number: int, spec: RootConstraint) -> None:
+        self.spec = spec
+        self.row_name = constraint_row_name(number)
+        namespaces = dict(spec.namespaces)
+        self.selector = [etree.XPath(b, namespaces=namespaces) for b in spec.selector]
+        self.fields = [etree.XPath(f, namespaces=namespaces) for f in spec.fields]
+
+
+def constraint_row_name(number: int) -> str:
+    """The spill-row name of root constraint ``number`` (no user key name starts with \x01)."""
+    return f"\x01{number}"
+
+
+def key_bucket(value: str, buckets: int) -> int:
+    """The spill bucket of a key value: the same in every worker (no salted ``hash()``)."""
+    if value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value) % buckets
+    return zlib.crc32(value.encode()) % buckets
+
+
+def key_sequence(values: list[str]) -> str:
+    """libxml2's rendering of a key-sequence: ``['a', 'b']``."""
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
 
 
 def _column(path: str, ns: str | None, *, text: bool = True) -> etree.XPath:
@@ -204,8 +264,23 @@ class _Range:
 
     # -- batches -------------------------------------------------------------------------
     def batch(self, *parts: bytes | memoryview) -> None:
-        """Validate one batch (a whole number of records, given in pieces) and move on."""
+        """Validate one batch (a whole number of records, given in pieces) and move on.
+
+        The batch's issues are put in record order (schema errors of a record, then its rule
+        findings), so the output does not depend on where batches and ranges were cut."""
+        issues = self.result.issues
+        before = len(issues)
+        self.batch_issues(*parts)
+        if len(issues) - before > 1:
+            issues[before:] = sorted(issues[before:], key=_record_order)
+
+    def batch_issues(self, *parts: bytes | memoryview) -> None:
         plan = self.plan
+        if self.worker.fast is not None:
+            data = b"".join(parts)
+            if self.fast_batch(data):
+                return
+            parts = (data,)
         document = b"".join((plan.wrapper_open, *parts, plan.wrapper_close))
         try:
             root = _xml.parse_bytes(
@@ -216,20 +291,295 @@ class _Range:
             return
         self.validated(root, document.count(b"\n"))
 
-    def validated(self, root: etree._Element, newlines: int) -> None:
+    def fast_batch(self, data: bytes) -> bool:
+        """The fast path: records the acceptor proves valid skip libxml2's validation. Returns
+        False, having done nothing, when the batch must take the ordinary path instead.
+
+        The other records are validated in a copy of the batch where the proven ones are
+        blanked out (spaces, newlines kept, one space per character), so libxml2 reports the
+        same messages on the same lines as for the whole batch. The tree of the whole batch is
+        still built when rules or root-level constraints need it (or to locate errors).
+        """
+        worker = self.worker
+        run = worker.fast
+        assert run is not None
+        tag = worker.tag
+        size = len(data)
+        if not plain_utf8(data):
+            return False
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        matches: list[re.Match[bytes]] = []
+        if worker.extract is not None:  # one pass both proves the records and reads fields
+            pos = self.extract_scan(data, matches)
+        while True:
+            pos = _end(run.match(data, pos), pos)
+            pos = _end(_SPACE.match(data, pos), pos)
+            if pos >= size:
+                break
+            if not tag.is_start_at(data, pos):
+                return False
+            nxt = tag.first_start(data, pos + 1)
+            end = size if nxt < 0 else nxt
+            if data.find(b"<!", pos, end) >= 0 or data.find(b"<?", pos, end) >= 0:
+                return False  # comments, CDATA, PIs: line up exactly only on the whole batch
+            spans.append((pos, end))
+            pos = end
+        plan = self.plan
+        result = self.result
+        newlines = worker.wrap_newlines + data.count(b"\n")
+        if not spans and not worker.needs_tree:
+            result.records += data.count(worker.end_tag)
+            result.newlines += newlines
+            return True
+        if not spans and worker.extract is not None:
+            if _end(_SPACE.match(data, 0), 0) == size:
+                matches = []
+            if self.rules_from_bytes(data, matches, newlines):
+                return True
+        if spans and not worker.needs_tree:
+            return self.blanked_only(data, spans, newlines)
+        try:
+            root = _xml.parse_bytes(
+                plan.wrapper_open + data + plan.wrapper_close,
+                name=plan.label,
+                encoding=plan.encoding,
+                lean=plan.lean,
+            )
+            checked = None
+            if spans:
+                checked = _xml.parse_bytes(
+                    self.blanked(data, spans),
+                    name=plan.label,
+                    encoding=plan.encoding,
+                    lean=plan.lean,
+                )
+        except XMLSyntaxError:
+            return False
+        if checked is None:
+            self.validated(root, newlines, valid=True)
+        else:
+            self.validated(root, newlines, checked=checked)
+        return True
+
+    def blanked(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
+        """The batch document with every byte outside ``spans`` blanked (see fast_batch)."""
+        plan = self.plan
+        pieces: list[bytes] = [plan.wrapper_open]
+        prev = 0
+        for start, end in spans:
+            if start > prev:
+                pieces.append(data[prev:start].translate(_BLANK, _UTF8_TAIL))
+            pieces.append(data[start:end])
+            prev = end
+        if prev < len(data):
+            pieces.append(data[prev:].translate(_BLANK, _UTF8_TAIL))
+        pieces.append(plan.wrapper_close)
+        return b"".join(pieces)
+
+    def blanked_only(self, data: bytes, spans: list[tuple[int, int]], newlines: int) -> bool:
+        """XSD only, some records not proven: validate the blanked copy, and locate its errors
+        with record start lines read off the bytes (no tree of the whole batch)."""
+        worker = self.worker
+        plan = self.plan
+        tag = worker.tag
+        starts = tag.starts(data)
+        proven = 0
+        prev = 0
+        for start, end in spans:
+            proven += data.count(worker.end_tag, prev, start)
+            prev = end
+        proven += data.count(worker.end_tag, prev)
+        if len(starts) != proven + len(spans):
+            return False
+        try:
+            checked = _xml.parse_bytes(
+                self.blanked(data, spans), name=plan.label, encoding=plan.encoding, lean=plan.lean
+            )
+        except XMLSyntaxError:
+            return False
+        if len(checked) != len(spans):
+            return False  # something besides one record per stretch: take the ordinary path
+        lines: list[int] = []
+        line = 1 + plan.wrapper_open.count(b"\n")
+        last = 0
+        for start in starts:
+            close = _tag_end(data, start)  # a node's line is its start tag's last line
+            if close is None:
+                return False
+            line += data.count(b"\n", last, close)
+            last = close
+            lines.append(line)
+        result = self.result
+        if not worker.schema.validate(checked):
+            self.schema_errors(checked, lines, result.newlines, result.records)
+        result.records += len(starts)
+        result.newlines += newlines
+        return True
+
+    def extract_scan(self, data: bytes, matches: list[re.Match[bytes]]) -> int:
+        """Match records one by one with the capturing expression; where the run stops."""
+        rx = self.worker.extract
+        assert rx is not None
+        pos = 0
+        size = len(data)
+        while pos < size:
+            match = rx.match(data, pos)
+            if match is None:
+                break
+            matches.append(match)
+            pos = match.end()
+        return pos
+
+    def rules_from_bytes(self, data: bytes, matches: list[re.Match[bytes]], newlines: int) -> bool:
+        """Built-in rules over a batch of proven records, their fields read by the capturing
+        expression instead of a tree: what :meth:`apply_rules_batch` does on a tree, with the
+        same issues in the same order. False (nothing done) when a value cannot be read
+        exactly as the tree would give it."""
+        worker = self.worker
+        fields = worker.extract_fields
+        values: dict[str, list[str | None]] = {}
+        chosen: dict[str, list[int]] = {}
+        every = [m.groups() for m in matches]
+        for path, numbers in fields:
+            column: list[str | None] = []
+            which: list[int] = []
+            if len(numbers) == 1:
+                group = 2 * numbers[0] + 3  # rec is group 1, then eN, vN pairs
+                column = [
+                    None if raw is None else raw.decode()
+                    for raw in (groups[group - 1] for groups in every)
+                ]
+                which = [group] * len(matches)
+            else:
+                for match in matches:
+                    for number in numbers:
+                        raw = match.group(2 * number + 3)
+                        if raw is not None:
+                            column.append(raw.decode())
+                            which.append(2 * number + 3)
+                            break
+                    else:
+                        column.append(None)
+                        which.append(0)
+            for value in column:
+                if value and value[0] in " \t\n" and not value.strip():
+                    return False  # whitespace-only text: the lean parser may drop it
+            values[path] = column
+            chosen[path] = which
+        record_at = [m.end(1) for m in matches]
+
+        def place(path: str, index: int) -> int:
+            group = chosen[path][index]
+            if not group or values[path][index] is None:
+                return -1
+            return matches[index].start(group - 1)
+
+        places = {
+            key.field: [place(key.field, i) for i in range(len(matches))]
+            for key in worker.rules.keys
+        }
+        count = len(record_at)
+        base = 1 + self.plan.wrapper_open.count(b"\n")
+
+        def line_at(offset: int) -> int:
+            return base + data.count(b"\n", 0, offset - 1)
+
+        result = self.result
+        line_base = result.newlines
+        record_base = result.records
+        complete = {p: v for p, v in values.items() if p in worker.columns and all(v)}
+        issues: list[RawIssue] = []
+        head = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
+
+        def issue(finding: Finding, rule: str, index: int) -> RawIssue:
+            at = record_at[index]
+            path = head
+            if finding.field:
+                if finding.field not in values:
+                    raise _NotExtracted
+                found = place(finding.field, index)
+                at = found if found >= 0 else at
+                path += "/" + finding.field
+            return (
+                finding.code,
+                finding.severity.value,
+                finding.message,
+                line_base + line_at(at),
+                None,
+                record_base + index,
+                path,
+                rule,
+            )
+
+        try:
+            slow: list[Any] = []
+            for rule in worker.rules.records:
+                rule_fields = getattr(rule, "fields", None)
+                by_columns = getattr(rule, "check_columns", None)
+                if (
+                    by_columns is None
+                    or rule_fields is None
+                    or any(f not in complete for f in rule_fields)
+                ):
+                    slow.append(rule)
+                    continue
+                try:
+                    hits = list(by_columns(complete, count))
+                except Exception:
+                    slow.append(rule)
+                    continue
+                for index, finding in hits:
+                    issues.append(issue(finding, rule.name, index))
+            if slow:
+                for index in range(count):
+                    record = Record(values={p: v[index] for p, v in values.items()})
+                    for rule in slow:
+                        for finding in iter_findings(rule, record):
+                            issues.append(issue(finding, rule.name, index))
+        except _NotExtracted:
+            return False
+        result.issues.extend(issues)
+        for key in worker.rules.keys:
+            texts = values[key.field]
+            lines = _lines_at(data, places[key.field], base)
+            self.add_key_values(key, texts, lines, line_base, record_base)
+        result.records += count
+        result.newlines += newlines
+        return True
+
+    def validated(
+        self,
+        root: etree._Element,
+        newlines: int,
+        *,
+        valid: bool | None = None,
+        checked: etree._Element | None = None,
+    ) -> None:
+        """Report, count and run the rules on a parsed batch. ``checked`` is the tree libxml2
+        validates when it is not ``root`` (the fast path's blanked copy); ``valid`` skips
+        validation when the acceptor proved every record."""
         worker = self.worker
         result = self.result
         line_base = result.newlines
         record_base = result.records
         schema = worker.schema
-        if schema.validate(root):
+        target = root if checked is None else checked
+        if valid is None:
+            valid = bool(schema.validate(target))
+        if valid:
             count = len(root)  # lean parsing: every child is a record element
+            if worker.constraints:
+                self.constraint_rows(root, line_base, record_base)
             if worker.rules:
                 self.apply_rules_batch(root, count, line_base, record_base)
         else:
             records = list(root.iterchildren(worker.record_tag))
             count = len(records)
-            bad = self.schema_errors(root, records, line_base, record_base)
+            starts = [source_line(r) for r in records]
+            bad = self.schema_errors(target, starts, line_base, record_base)
+            if worker.constraints:
+                self.constraint_rows(root, line_base, record_base)
             if worker.rules:
                 # rules see only schema-valid records: drop the others (and any stray
                 # element), then run the batch path with the survivors' indexes
@@ -245,13 +595,13 @@ class _Range:
     def schema_errors(
         self,
         root: etree._Element,
-        records: list[etree._Element],
+        starts: list[int],
         line_base: int,
         record_base: int,
     ) -> set[int]:
-        """Report the batch's XSD errors, located; return the indexes of the records at fault."""
+        """Report the batch's XSD errors, located by the records' start lines; return the
+        indexes of the records at fault."""
         worker = self.worker
-        starts = [source_line(r) for r in records]
         bad: set[int] = set()
         for entry in log_entries(worker.schema):
             line = entry.line
@@ -332,6 +682,100 @@ class _Range:
                 ]
                 self.add_keys(key, elements, where, line_base, record_base)
 
+    def constraint_rows(self, root: etree._Element, line_base: int, record_base: int) -> None:
+        """Spill the key-sequences of the root-level identity constraints for every record of
+        the batch (valid or not, as libxml2 evaluates them); report absent key fields now."""
+        worker = self.worker
+        buckets = self.plan.key_buckets
+        keys = self.keys
+        issues = self.result.issues
+        prefix = worker.ns_prefix
+        head = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
+        for index, record in enumerate(root.iterchildren(worker.record_tag)):
+            for constraint in worker.constraints:
+                spec = constraint.spec
+                for branch in constraint.selector:
+                    for node in _nodes(branch(record)):
+                        values: list[str] = []
+                        problem = None
+                        for field_path, text in zip(
+                            constraint.fields, spec.field_texts, strict=True
+                        ):
+                            found = _nodes(field_path(node), attributes=True)
+                            if len(found) > 1:
+                                problem = (
+                                    f"The XPath '{text}' of a field of {spec.kind} "
+                                    f"identity-constraint '{spec.name}' evaluates to a node-set "
+                                    "with more than one member."
+                                )
+                                break
+                            if not found:
+                                if spec.kind == "key":
+                                    problem = (
+                                        f"Not all fields of key identity-constraint "
+                                        f"'{spec.name}' evaluate to a node."
+                                    )
+                                break
+                            values.append(_node_value(found[0]))
+                        element = node if isinstance(node, etree._Element) else record
+                        line = line_base + source_line(element)
+                        label = _clean(str(element.tag), prefix)
+                        if problem is not None:
+                            issues.append(
+                                (
+                                    "bulk_schema",
+                                    Severity.ERROR.value,
+                                    _clean(f"Element '{element.tag}': {problem}", prefix),
+                                    line,
+                                    None,
+                                    record_base + index,
+                                    head,
+                                    None,
+                                )
+                            )
+                            continue
+                        if len(values) != len(constraint.fields):
+                            continue
+                        value = json.dumps(values, ensure_ascii=False)
+                        row = (
+                            f"{constraint.row_name}\t{value}\t{record_base + index}\t{line}"
+                            f"\t{label}"
+                        )
+                        keys.setdefault(key_bucket(value, buckets), []).append(row)
+                        self.pending_keys += 1
+        if self.pending_keys >= _KEYS_IN_MEMORY:
+            self.flush_keys(self.task)
+
+    def add_key_values(
+        self,
+        key: UniqueKey,
+        texts: list[str | None],
+        lines: list[int],
+        line_base: int,
+        record_base: int,
+    ) -> None:
+        """:meth:`add_keys` from texts and lines read off the bytes (every record proven)."""
+        buckets = self.plan.key_buckets
+        keys = self.keys
+        self.pending_keys += len(texts)
+        name = key.name
+        for index, text in enumerate(texts):
+            if not text:
+                continue
+            value = text.strip()
+            row = f"{name}\t{value}\t{record_base + index}\t{line_base + lines[index]}"
+            if value.isdigit() and value.isascii() and len(value) < 19:
+                bucket = int(value) % buckets  # what key_bucket does, without the call
+            else:
+                bucket = key_bucket(value, buckets)
+            rows = keys.get(bucket)
+            if rows is None:
+                keys[bucket] = [row]
+            else:
+                rows.append(row)
+        if self.pending_keys >= _KEYS_IN_MEMORY:
+            self.flush_keys(self.task)
+
     def add_keys(
         self,
         key: UniqueKey,
@@ -351,12 +795,7 @@ class _Range:
             if not text:
                 continue
             value = text.strip()
-            # the bucket must be the same in every worker: no salted hash()
-            bucket = (
-                int(value) % buckets
-                if value.isascii() and value.isdigit() and len(value) < 19
-                else zlib.crc32(value.encode()) % buckets
-            )
+            bucket = key_bucket(value, buckets)
             line = element.sourceline
             row = f"{name}\t{value}\t{record_base + index}\t{line_base + (line or 0)}"
             bucket_rows = keys.get(bucket)
@@ -534,9 +973,67 @@ def log_entries(schema: etree.XMLSchema) -> list[Any]:
     return list(log)
 
 
+_SPACE: Final = re.compile(WS)
+
+
+def _record_order(issue: RawIssue) -> int:
+    """Sort key of a batch's issues: the record (those of no record first, in their order)."""
+    record = issue[5]
+    return -1 if record is None else record
+
+
+def _lines_at(data: bytes, offsets: list[int], base: int) -> list[int]:
+    """The line of each offset (ascending; -1 gives 0), counting newlines only once."""
+    lines: list[int] = []
+    line = base
+    last = 0
+    for offset in offsets:
+        if offset < 0:
+            lines.append(0)
+            continue
+        line += data.count(b"\n", last, offset)
+        last = offset
+        lines.append(line)
+    return lines
+
+
+class _NotExtracted(Exception):
+    """A finding names a field the expression did not capture: use the tree instead."""
+
+
+def _end(match: re.Match[bytes] | None, pos: int) -> int:
+    """Where a match of a starred expression ends (it always matches; mypy cannot know)."""
+    return pos if match is None else match.end()
+
+
+_BLANK: Final = bytes(10 if b == 10 else 32 for b in range(256))
+_UTF8_TAIL: Final = bytes(range(0x80, 0xC0))
+"""Blanking maps every byte but LF to a space and drops UTF-8 continuation bytes, so each
+character becomes one space and lines keep their length in characters."""
+
+
 def _clean(message: str, ns_prefix: str) -> str:
-    """libxml2's message without the record namespace in every element name."""
+    """libxml2's message without the record namespace in every element name (and without the
+    suffix the batch schema gives copied identity-constraint names)."""
+    if COPY_SUFFIX in message:
+        message = message.replace(COPY_SUFFIX, "")
     return message.replace(ns_prefix, "") if ns_prefix else message
+
+
+def _nodes(found: Any, *, attributes: bool = False) -> list[Any]:
+    """The nodes of an XPath result (elements, and attribute values when asked)."""
+    if not isinstance(found, list):
+        return []
+    if attributes:
+        return [n for n in found if isinstance(n, etree._Element | str)]
+    return [n for n in found if isinstance(n, etree._Element)]
+
+
+def _node_value(node: Any) -> str:
+    """A field's value: an attribute's text or an element's text content."""
+    if isinstance(node, str):
+        return str(node)
+    return "".join(node.itertext())
 
 
 def _path(root: etree._Element, xpath: str | None, index: int, worker: _Worker) -> str | None:

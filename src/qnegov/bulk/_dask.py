@@ -11,8 +11,9 @@ File-wide keys never travel to the client. A range task writes its key rows to a
 its worker as usual, then returns them **hash-partitioned**: one blob per partition, kept in
 the worker's memory as a separate Dask result. At the end one task per partition walks that
 partition's blobs in file order (with each range's record and line offsets) and returns only
-the findings. A key value always lands in the same partition, so any per-value check over the
-whole file runs there: :data:`PARTITION_CHECKS` is that hook (today: duplicate unique keys).
+the findings. A key value always lands in the same partition (a keyref value with the key
+values it must match), so the engine's own bucket check (:func:`qnegov.bulk._engine.check_key_rows`:
+duplicate unique keys, the root's xs:key, xs:unique and xs:keyref) runs there unchanged.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import tempfile
 import threading
 from array import array
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -36,19 +37,17 @@ from qnegov._i18n import set_language, tr
 from qnegov.bulk import _engine
 from qnegov.bulk._batch import Plan, RangeResult, Task, run_task
 from qnegov.bulk._engine import Backend, _Head, _Merge
-from qnegov.bulk._rules import RuleSet
+from qnegov.bulk._rules import RuleSet, UniqueKey
 from qnegov.bulk._scan import RecordTag
 from qnegov.errors import InputError, QnegovError
-from qnegov.report import Issue, Severity
+from qnegov.report import Issue
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
 __all__ = [
-    "PARTITION_CHECKS",
     "ClusterBackend",
-    "KeyRow",
-    "check_duplicates",
+    "check_partition",
     "cluster_backend",
     "connect",
     "has_scheme",
@@ -149,10 +148,6 @@ def _local_plan(plan: Plan, token: str) -> Plan:
     return local
 
 
-KeyRow = tuple[str, str, int, int]
-"""(key name, value, absolute record index, absolute line) of one key occurrence."""
-
-
 def run_range(
     plan: Plan, token: str, task: Task, partitions: int
 ) -> tuple[RangeResult, dict[int, bytes]]:
@@ -201,83 +196,17 @@ def _part(pair: tuple[RangeResult, dict[int, bytes]], partition: int) -> bytes:
     return pair[1][partition]
 
 
-@dataclass(frozen=True)
-class KeySpec:
-    """What a partition check needs to know of a unique key (picklable, no rule code)."""
-
-    name: str
-    code: str
-    field: str
-
-
-@dataclass(frozen=True)
-class Where:
-    """Names for locating findings: the file label and the root and record elements."""
-
-    label: str
-    root_local: str
-    record_local: str
-
-
-PartitionCheck = Callable[[list[KeyRow], dict[str, KeySpec], Where], list[Issue]]
-"""A check over every occurrence of the keys of one partition, in file order."""
-
-
-def check_duplicates(rows: list[KeyRow], keys: dict[str, KeySpec], where: Where) -> list[Issue]:
-    """Second and later occurrences of a unique key value (the first one is named)."""
-    first: dict[tuple[str, str], tuple[int, int]] = {}
-    found: list[Issue] = []
-    for name, value, index, line in rows:
-        seen = first.get((name, value))
-        if seen is None:
-            first[(name, value)] = (index, line)
-            continue
-        key = keys[name]
-        found.append(
-            Issue(
-                key.code,
-                Severity.ERROR,
-                tr(
-                    "{field} {value} repeats record {first} (line {line})",
-                    field=key.field,
-                    value=value,
-                    first=seen[0],
-                    line=seen[1],
-                ),
-                file=where.label,
-                line=line,
-                path=f"/{where.root_local}/{where.record_local}[{index + 1}]/{key.field}",
-                record=index,
-                rule=key.name,
-            )
-        )
-    return found
-
-
-PARTITION_CHECKS: list[PartitionCheck] = [check_duplicates]
-"""Checks run on every key partition. A check over all occurrences of one value (duplicates,
-a root-level ``xs:key``/``xs:keyref`` pair written as key rows of its own name) belongs here:
-the partition holds every occurrence of its values, in file order."""
-
-
 def check_partition(
-    language: str,
-    keys: dict[str, KeySpec],
-    where: Where,
-    offsets: list[tuple[int, int]],
-    *blobs: bytes,
+    plan: Plan, keys: list[UniqueKey], offsets: list[tuple[int, int]], *blobs: bytes
 ) -> list[Issue]:
-    """One partition on a worker: rows of each range (in file order) made absolute, checked."""
-    set_language(language)
-    rows: list[KeyRow] = []
-    for (records, newlines), blob in zip(offsets, blobs, strict=True):
-        for row in blob.decode().splitlines():
-            name, value, rec, line = row.split("\t")
-            rows.append((name, value, records + int(rec), newlines + int(line)))
-    found: list[Issue] = []
-    for check in PARTITION_CHECKS:
-        found.extend(check(rows, keys, where))
-    return found
+    """One key partition on a worker: every occurrence of its values, in file order, checked
+    as the local engine checks a bucket (unique keys, root xs:key/xs:unique/xs:keyref)."""
+    set_language(plan.language)
+    chunks = [
+        (records, newlines, blob.decode())
+        for (records, newlines), blob in zip(offsets, blobs, strict=True)
+    ]
+    return _engine.check_key_rows(plan, keys, chunks)
 
 
 # -- the client side -------------------------------------------------------------------------
@@ -371,10 +300,10 @@ class ClusterBackend(Backend):
         return task, result
 
     def duplicates(self, plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
-        if not rules.keys or not merge.key_parts:
+        if not (rules.keys or plan.schema.root_constraints) or not merge.key_parts:
             return
-        keys = {k.name: KeySpec(k.name, k.code, k.field) for k in rules.keys}
-        where = Where(plan.label, plan.root_local, plan.schema.record_local)
+        # plain copies: a user's key rule object need not pickle, its name, field and code do
+        keys = [UniqueKey(k.name, k.field, k.code) for k in rules.keys]
         checks = []
         for partition in range(self.partitions):
             offsets: list[tuple[int, int]] = []
@@ -385,13 +314,11 @@ class ClusterBackend(Backend):
                     blobs.append(self._parts[handle][partition])
             if blobs:
                 checks.append(
-                    self.client.submit(
-                        check_partition, plan.language, keys, where, offsets, *blobs, pure=False
-                    )
+                    self.client.submit(check_partition, plan, keys, offsets, *blobs, pure=False)
                 )
         self._parts.clear()
         found = [issue for check in checks for issue in check.result()]
-        found.sort(key=lambda i: (i.record or 0, i.rule or ""))
+        found.sort(key=lambda i: (i.record or 0, i.line or 0, i.rule or ""))
         yield from found
 
 

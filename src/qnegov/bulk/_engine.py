@@ -10,7 +10,9 @@ document (head + first record + tail), and file-wide rules (unique keys, record 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
+import json
 import multiprocessing
 import os
 import pickle
@@ -39,13 +41,16 @@ from qnegov.bulk._batch import (
     RawIssue,
     Task,
     builtin_rule_objects,
+    constraint_row_name,
     init_worker,
+    key_sequence,
     log_entries,
     run_pooled,
     run_task,
     source_line,
 )
-from qnegov.bulk._rules import AnyRule, Finding, RuleSet, load_rules_module
+from qnegov.bulk._fast import Acceptor
+from qnegov.bulk._rules import AnyRule, Finding, RuleSet, UniqueKey, load_rules_module
 from qnegov.bulk._scan import RecordTag, element_end, find_children, root_start
 from qnegov.bulk._schema import BATCH_ELEMENT, RecordSchema
 from qnegov.errors import InputError, QnegovError, XMLSyntaxError
@@ -70,6 +75,11 @@ BULK_DUPLICATE = issue_code(
 )
 BULK_RULE_CRASHED = issue_code(
     "bulk_rule_crashed", "A validation rule raised an exception on a record.", area="bulk"
+)
+BULK_UNCHECKED = issue_code(
+    "bulk_unchecked_feature",
+    "The schema uses a feature the bulk engine does not check across the file; named once.",
+    area="bulk",
 )
 BULK_STOPPED = issue_code(
     "bulk_stopped", "Validation stopped early after --max-errors issues.", area="bulk"
@@ -106,6 +116,7 @@ class _Head:
     first_end: int
     encoding: str | None
     complete: bool
+    root_nsmap: dict[str | None, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,6 +151,7 @@ def validate_file(
     progress: Callable[[int], None] | None = None,
     keep_issues: bool = True,
     client: Client | str | None = None,
+    fast: bool = True,
 ) -> Report:
     """Validate a register file and return the :class:`Report` (see :func:`iter_issues`)."""
     report = Report(keep_issues=keep_issues)
@@ -154,6 +166,7 @@ def validate_file(
         builtin_rules=builtin_rules,
         progress=progress,
         client=client,
+        fast=fast,
     ):
         added = report.add(issue)
         if on_issue is not None:
@@ -172,6 +185,7 @@ def iter_issues(
     builtin_rules: bool = True,
     progress: Callable[[int], None] | None = None,
     client: Client | str | None = None,
+    fast: bool = True,
 ) -> Iterator[Issue]:
     """Stream every issue of ``source`` (``.xml`` or ``.xml.gz``) against ``schema``.
 
@@ -193,7 +207,7 @@ def iter_issues(
 
                 backend = stack.enter_context(cluster_backend(client))
             options = (record, jobs, max_errors, list(rules), builtin_rules, progress)
-            yield from _run(label, schema, *options, backend)
+            yield from _run(label, schema, *options, fast=fast, backend=backend)
     except QnegovError as exc:
         yield issue_from_error(exc, file=label)
 
@@ -207,6 +221,7 @@ def _run(
     rules: list[AnyRule | str],
     builtin_rules: bool,
     progress: Callable[[int], None] | None,
+    fast: bool = True,
     backend: Backend | None = None,
 ) -> Iterator[Issue]:
     backend = backend or LOCAL
@@ -219,12 +234,22 @@ def _run(
     try:
         head = _read_head(raw, label)
         record_schema = RecordSchema.load(xsd, record, root=head.root_tag)
+        for feature in record_schema.unchecked:
+            yield Issue(
+                BULK_UNCHECKED,
+                Severity.WARNING,
+                tr("schema feature not checked: {feature}", feature=feature),
+                file=label,
+            )
         tag = RecordTag(record_schema.record_local.encode())
         head = _find_first(head, raw, tag)
         jobs = os.cpu_count() or 1 if jobs <= 0 else jobs
         key_dir = tempfile.mkdtemp(prefix="qnegov-bulk-keys-")
         try:
             plan = _plan(head, record_schema, builtin, modules, tuple(objects), key_dir, size)
+            if fast:
+                fields = _extractable_fields(plan, record_schema)
+                plan = dataclasses.replace(plan, fast=_acceptor(head, record_schema, fields))
             all_rules = RuleSet.of(
                 [
                     *builtin_rule_objects(builtin),
@@ -276,7 +301,38 @@ def _read_head(raw: IO[bytes], label: str) -> _Head:
         first_end=end,
         encoding=encoding,
         complete=False,
+        root_nsmap=dict(root.nsmap),
     )
+
+
+def _extractable_fields(plan: Plan, schema: RecordSchema) -> tuple[str, ...]:
+    """The fields the fast path may read from the bytes for the rules, without a tree: only
+    when every rule is a built-in one (they read nothing but their ``fields``)."""
+    if plan.rule_modules or plan.rule_objects or schema.root_constraints:
+        return ()
+    rules = builtin_rule_objects(plan.builtin)
+    fields: list[str] = []
+    for rule in rules:
+        if isinstance(rule, UniqueKey):
+            wanted = (rule.field,)
+        elif hasattr(rule, "check_file"):
+            continue
+        else:
+            wanted = tuple(getattr(rule, "fields", ()))
+            if not wanted or not hasattr(rule, "check_columns"):
+                return ()
+        fields.extend(f for f in wanted if f not in fields)
+    return tuple(fields)
+
+
+def _acceptor(head: _Head, schema: RecordSchema, fields: tuple[str, ...] = ()) -> Acceptor | None:
+    """The record's fast-path acceptor for this file's namespace bindings, if it compiles."""
+    if head.first < 0 or head.encoding is not None:  # the acceptor reads UTF-8 bytes
+        return None
+    name = _qname(head.data[head.first : head.first + 512]).decode("utf-8", "replace")
+    prefix = name.partition(":")[0] if ":" in name else None
+    acceptor, _reason = schema.acceptor(head.root_nsmap, prefix, fields)
+    return acceptor
 
 
 def _qname(start_tag: bytes) -> bytes:
@@ -641,52 +697,127 @@ def _file_issue(
 
 
 def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
-    """Second and later occurrences of unique keys, bucket by bucket, in record order."""
-    if not rules.keys or not merge.key_parts:
+    """Second and later occurrences of unique keys (user rules and the root's xs:key and
+    xs:unique), and xs:keyref values no key holds, bucket by bucket, in record order.
+
+    A keyref value and the key values it must match share a bucket, so one bucket in memory
+    at a time is enough for both checks.
+    """
+    if not (rules.keys or plan.schema.root_constraints) or not merge.key_parts:
         return
-    codes = {key.name: key for key in rules.keys}
     found: list[Issue] = []
-    record_local = plan.schema.record_local
     for bucket in range(plan.key_buckets):
-        first: dict[tuple[str, str], tuple[int, int]] = {}
+        chunks: list[tuple[int, int, str]] = []
         for records, newlines, path, segments in merge.key_parts:
             parts = segments.get(bucket)
             if not parts:
                 continue
             with Path(path).open("rb") as handle:
-                chunks = []
+                pieces = []
                 for n in range(0, len(parts), 2):
                     handle.seek(parts[n])
-                    chunks.append(handle.read(parts[n + 1]))
-                blob = b"".join(chunks).decode()
-            for row in blob.splitlines():
+                    pieces.append(handle.read(parts[n + 1]))
+                chunks.append((records, newlines, b"".join(pieces).decode()))
+        found.extend(check_key_rows(plan, rules.keys, chunks))
+    found.sort(key=lambda i: (i.record or 0, i.line or 0, i.rule or ""))
+    yield from found
+
+
+def check_key_rows(
+    plan: Plan, keys: Iterable[UniqueKey], chunks: list[tuple[int, int, str]]
+) -> list[Issue]:
+    """Every key issue of one bucket (or partition): ``chunks`` are (records before the
+    range, newlines before the range, the range's rows) in file order. Pure, so a cluster can
+    run it where the rows are (the Dask backend's partition check)."""
+    constraints = {constraint_row_name(n): c for n, c in enumerate(plan.schema.root_constraints)}
+    codes = {key.name: key for key in keys}
+    by_name = {c.name: row for row, c in constraints.items()}
+    found: list[Issue] = []
+    record_local = plan.schema.record_local
+    first: dict[tuple[str, str], tuple[int, int]] = {}
+    refs: list[tuple[str, str, int, int, str]] = []
+    for records, newlines, blob in chunks:
+        for row in blob.splitlines():
+            if not constraints:  # the common case: first occurrences cost one dict probe
                 name, value, rec, line = row.split("\t")
-                index, at = records + int(rec), newlines + int(line)
-                seen = first.get((name, value))
-                if seen is None:
-                    first[(name, value)] = (index, at)
+                pair = (name, value)
+                if pair not in first:
+                    first[pair] = (records + int(rec), newlines + int(line))
                     continue
-                key = codes[name]
+                element: list[str] = []
+            else:
+                name, value, rec, line, *element = row.split("\t")
+            index = records + int(rec)
+            at = newlines + int(line)
+            spec = constraints.get(name)
+            if spec is not None and spec.kind == "keyref":
+                refs.append((name, value, index, at, element[0]))
+                continue
+            seen = first.get((name, value))
+            if seen is None:
+                first[(name, value)] = (index, at)
+                continue
+            if spec is not None:
                 found.append(
-                    Issue(
-                        key.code,
-                        Severity.ERROR,
-                        tr(
-                            "{field} {value} repeats record {first} (line {line})",
-                            field=key.field,
-                            value=value,
-                            first=seen[0],
-                            line=seen[1],
-                        ),
-                        file=plan.label,
-                        line=at,
-                        path=f"/{plan.root_local}/{record_local}[{index + 1}]/{key.field}",
-                        record=index,
-                        rule=key.name,
+                    _constraint_issue(
+                        plan,
+                        f"Element '{element[0]}': Duplicate key-sequence "
+                        f"{key_sequence(json.loads(value))} in {spec.kind} "
+                        f"identity-constraint '{spec.name}'.",
+                        index,
+                        at,
                     )
                 )
-    found.sort(key=lambda i: (i.record or 0, i.rule or ""))
-    yield from found
+                continue
+            key = codes[name]
+            found.append(
+                Issue(
+                    key.code,
+                    Severity.ERROR,
+                    tr(
+                        "{field} {value} repeats record {first} (line {line})",
+                        field=key.field,
+                        value=value,
+                        first=seen[0],
+                        line=seen[1],
+                    ),
+                    file=plan.label,
+                    line=at,
+                    path=f"/{plan.root_local}/{record_local}[{index + 1}]/{key.field}",
+                    record=index,
+                    rule=key.name,
+                )
+            )
+    for name, value, index, at, element_name in refs:
+        spec = constraints[name]
+        target = by_name.get(spec.refer or "")
+        if target is not None and (target, value) in first:
+            continue
+        found.append(
+            _constraint_issue(
+                plan,
+                f"Element '{element_name}': No match found for key-sequence "
+                f"{key_sequence(json.loads(value))} of keyref '{spec.name}'.",
+                index,
+                at,
+            )
+        )
+    return found
+
+
+def _constraint_issue(plan: Plan, message: str, index: int, line: int) -> Issue:
+    """A root-level identity-constraint error, worded like libxml2's (namespace dropped)."""
+    ns = plan.schema.record_ns
+    prefix = "{" + ns + "}" if ns else ""
+    return Issue(
+        BULK_SCHEMA,
+        Severity.ERROR,
+        message.replace(prefix, "") if prefix else message,
+        file=plan.label,
+        line=line,
+        path=f"/{plan.root_local}/{plan.schema.record_local}[{index + 1}]",
+        record=index,
+    )
 
 
 # -- where ranges run ----------------------------------------------------------------------

@@ -133,6 +133,7 @@ class _Options:
     rules: tuple[AnyRule | str, ...]
     builtin_rules: bool
     language: str
+    fast: bool = True
 
 
 def _validate_group(job: tuple[_Options, tuple[tuple[str, str], ...]]) -> list[list[Issue]]:
@@ -151,6 +152,7 @@ def _validate_group(job: tuple[_Options, tuple[tuple[str, str], ...]]) -> list[l
                 max_errors=options.max_errors,
                 rules=options.rules,
                 builtin_rules=options.builtin_rules,
+                fast=options.fast,
             )
             out.append([rename(i, target, label) for i in issues])
     return out
@@ -200,6 +202,7 @@ def validate_files(
     on_issue: Callable[[Issue], None] | None = None,
     progress: Callable[[int], None] | None = None,
     keep_issues: bool = True,
+    fast: bool = True,
 ) -> Report:
     """Validate many register files into one :class:`Report`, files and issues in input order.
 
@@ -225,7 +228,7 @@ def validate_files(
 
             connected = stack.enter_context(connect(client))
         options = _Options(
-            os.fspath(schema), record, max_errors, rule_list, builtin_rules, get_language()
+            os.fspath(schema), record, max_errors, rule_list, builtin_rules, get_language(), fast
         )
         parallel = connected is not None or (jobs > 1 and _picklable(options))
         sizes = [_small_size(label) if parallel else None for label in labels]
@@ -245,6 +248,7 @@ def validate_files(
                     builtin_rules=builtin_rules,
                     progress=progress,
                     client=connected,
+                    fast=fast,
                 ):
                     emit(issue)
                 n += 1

@@ -166,6 +166,11 @@ def add_validate_options(parser: argparse.ArgumentParser) -> None:
             "(extra qnegov[dask]; workers must see the files or their URLs)"
         ),
     )
+    group.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help=tr("validate every record with libxml2 (the fast path gives the same issues)"),
+    )
 
 
 def step_bulk(ctx: Context, workdir: Path) -> None:

@@ -111,6 +111,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             on_issue=held.append if buffered else renderer.issue,
             progress=progress,
             keep_issues=False,  # the renderer holds what it needs
+            fast=not args.no_fast_path,
         )
     finally:
         for old in shown:

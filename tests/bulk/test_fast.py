@@ -1,0 +1,89 @@
+"""The fast path's switch and fall-backs: same issues with it, without it, and when the
+schema or the file is outside what it handles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qnegov.bulk import generate, iter_issues
+from qnegov.bulk._schema import RecordSchema
+from qnegov.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_cli_no_fast_path_gives_the_same_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.xml"
+    generate(path, schema="citizen", records=400, error_rate=0.05, seed=3)
+    capsys.readouterr()
+    outputs = []
+    for extra in ([], ["--no-fast-path"]):
+        code = main(["validate", str(path), "--schema", "citizen", "--format", "json", *extra])
+        assert code == 1
+        lines = capsys.readouterr().out.splitlines()
+        outputs.append([line for line in lines if '"type": "issue"' in line])
+    assert outputs[0] == outputs[1] and outputs[0]
+
+
+def test_unsupported_schema_falls_back_with_the_same_output(tmp_path: Path) -> None:
+    xsd = tmp_path / "token.xsd"
+    xsd.write_text(
+        (DATA / "parcels.xsd")
+        .read_text(encoding="utf-8")
+        .replace('name="Owner" type="xs:string"', 'name="Owner" type="xs:token"'),
+        encoding="utf-8",
+    )
+    schema = RecordSchema.load(xsd, root="{urn:test:parcels}Parcels")
+    acceptor, reason = schema.acceptor({"p": "urn:test:parcels"}, "p")
+    assert acceptor is None and reason == "xs:token"
+    doc = tmp_path / "p.xml"
+    doc.write_text(
+        '<p:Parcels xmlns:p="urn:test:parcels"><p:Source>s</p:Source>\n'
+        '<p:Parcel kind="urban"><p:Id>1</p:Id><p:Area>x</p:Area></p:Parcel>\n'
+        '<p:Parcel kind="rural"><p:Id>2</p:Id><p:Area>2</p:Area><p:Owner> a  b </p:Owner>'
+        "</p:Parcel>\n</p:Parcels>\n",
+        encoding="utf-8",
+    )
+    fast = [repr(i) for i in iter_issues(doc, xsd)]
+    assert fast == [repr(i) for i in iter_issues(doc, xsd, fast=False)]
+    assert len(fast) == 1 and "Area" in fast[0]
+
+
+def test_single_byte_encoding_takes_the_libxml2_path(tmp_path: Path) -> None:
+    doc = tmp_path / "latin.xml"
+    doc.write_bytes(
+        b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+        b'<p:Parcels xmlns:p="urn:test:parcels"><p:Source>s</p:Source>\n'
+        b'<p:Parcel kind="urban"><p:Id>1</p:Id><p:Area>1</p:Area><p:Owner>Jos\xe9</p:Owner>'
+        b"</p:Parcel>\n"
+        b'<p:Parcel kind="urban"><p:Id>0</p:Id><p:Area>1</p:Area></p:Parcel>\n</p:Parcels>\n'
+    )
+    xsd = DATA / "parcels.xsd"
+    fast = [repr(i) for i in iter_issues(doc, xsd)]
+    assert fast == [repr(i) for i in iter_issues(doc, xsd, fast=False)]
+    assert len(fast) == 1 and "Id" in fast[0]
+
+
+def test_issue_order_does_not_depend_on_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema errors and rule findings of a record stay together in record order, wherever
+    batches and ranges are cut (they used to follow the batch: schema errors first)."""
+    from qnegov.bulk import _batch, _engine
+
+    # ranges of a quarter (1 job) or an eighth (2 jobs) of the file: different cut points
+    monkeypatch.setattr(_batch, "BATCH_BYTES", 16384)
+    monkeypatch.setattr(_engine, "_TASK_MIN", 16 * 1024)
+    monkeypatch.setattr(_engine, "_TASK_MAX", 1 << 20)
+    path = tmp_path / "h.xml"
+    generate(path, schema="household", records=1200, error_rate=0.2, seed=8)
+    runs = [
+        [repr(i) for i in iter_issues(path, "household", jobs=jobs, fast=fast)]
+        for jobs in (1, 2)
+        for fast in (True, False)
+    ]
+    assert all(run == runs[0] for run in runs) and runs[0]
