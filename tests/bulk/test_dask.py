@@ -196,3 +196,21 @@ def test_a_worker_killed_mid_run_is_retried_and_the_report_is_complete(
     while victim in client.run(os.getpid).values() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert victim not in client.run(os.getpid).values()  # the nanny started a new process
+
+
+def test_root_identity_constraints_are_checked_on_the_cluster(
+    client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The root's xs:key, xs:unique and xs:keyref are reduced on the workers, as jobs=1 does."""
+    from test_identity import KEYS, _register  # same folder: pytest puts it on sys.path
+
+    monkeypatch.setattr("qnegov.bulk._batch.BATCH_BYTES", 2048)
+    monkeypatch.setattr("qnegov.bulk._engine._TASK_MIN", 16 * 1024)
+    monkeypatch.setattr("qnegov.bulk._engine._TASK_MAX", 16 * 1024)
+    doc = _register(tmp_path / "book.xml", 1500, seed=7)
+    want = [i.to_dict() for i in iter_issues(str(doc), KEYS, jobs=1)]
+    messages = " ".join(i["message"] for i in want)
+    for expected in ("Duplicate key-sequence", "Not all fields", "No match found"):
+        assert expected in messages
+    got = validate_file(str(doc), KEYS, client=client)
+    assert [i.to_dict() for i in got.issues] == want

@@ -318,7 +318,7 @@ class ClusterBackend(Backend):
                 )
         self._parts.clear()
         found = [issue for check in checks for issue in check.result()]
-        found.sort(key=lambda i: (i.record or 0, i.line or 0, i.rule or ""))
+        found.sort(key=_engine.key_issue_order)
         yield from found
 
 

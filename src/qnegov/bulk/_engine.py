@@ -719,8 +719,14 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
                     pieces.append(handle.read(parts[n + 1]))
                 chunks.append((records, newlines, b"".join(pieces).decode()))
         found.extend(check_key_rows(plan, rules.keys, chunks))
-    found.sort(key=lambda i: (i.record or 0, i.line or 0, i.rule or ""))
+    found.sort(key=key_issue_order)
     yield from found
+
+
+def key_issue_order(issue: Issue) -> tuple[int, int, str, str]:
+    """File-wide key findings in record order, then by text: the same order however the
+    values were bucketed or partitioned (a record can break two constraints on one line)."""
+    return (issue.record or 0, issue.line or 0, issue.rule or "", issue.message)
 
 
 def check_key_rows(
