@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from qnegov.codes import CitizenId, Sex, TaxCode, read_birth, tax_check_digit
+from qnegov.codes import AgencyCode, CitizenId, Sex, TaxCode, read_birth, tax_check_digit
 from qnegov.errors import InvalidCode
 from qnegov.report import Severity
 
@@ -238,3 +238,40 @@ def test_lenient_findings_are_warnings_with_their_code_as_rule() -> None:
             "tax code ' 0100109106 ' has surrounding blanks",
         )
     ]
+
+
+def test_record_fields_are_checked_together() -> None:
+    cid = CitizenId.parse("049190012345")  # female, born 1990
+    issues = cid.check_fields(birth="02/01/1991", sex="Nam")
+    assert [(i.code, i.rule) for i in issues] == [
+        ("code_citizen_mismatch", "birth_year"),
+        ("code_citizen_mismatch", "sex"),
+    ]
+    # an unreadable birth date is reported and the sex is still checked
+    issues = cid.check_fields(birth="x", sex="Nam")
+    assert [(i.code, i.rule) for i in issues] == [
+        ("code_citizen_field", "birth_date"),
+        ("code_citizen_mismatch", "sex"),
+    ]
+    assert not cid.matches(birth_date=date(1991, 1, 1))
+    assert cid.matches(birth_date=date(1990, 1, 1))
+
+
+def test_strict_refusal_keeps_the_deviation_message() -> None:
+    with pytest.raises(InvalidCode) as caught:
+        TaxCode.parse(" 0100109106")
+    assert str(caught.value) == "tax code ' 0100109106' has surrounding blanks"
+
+
+def test_notes_are_info_and_never_refuse_in_strict_mode() -> None:
+    value, issues = AgencyCode.parse_lenient("ABC.12")
+    assert [(i.code, i.severity, i.rule, i.message) for i in issues] == [
+        (
+            "code_agency_other_org",
+            Severity.INFO,
+            "code_agency_other_org",
+            "agency code ABC.12 does not start with a state-body level-1 group (letter + 2 "
+            "digits): an enterprise or other-organisation identifier",
+        )
+    ]
+    assert AgencyCode.parse("ABC.12", strict=True) == value
