@@ -83,7 +83,11 @@ GROUPS: dict[str, Group] = {
             "qnegov.exchange.hub._app.x_lgsp_unregister__mutmut_*",
             "qnegov.exchange._signing.x_verify_headers__mutmut_*",
         ),
-        ("tests/exchange/test_authz.py", "tests/exchange/test_signing.py"),
+        (
+            "tests/exchange/test_authz.py",
+            "tests/exchange/test_signing.py",
+            "tests/exchange/test_request_signature.py",
+        ),
     ),
     "signing": Group(
         (
