@@ -276,6 +276,10 @@ def test_lgsp_register_needs_a_bearer_token_and_an_agency_secret(hub: Hub) -> No
     assert no_token.status_code == 401 and no_token.json()["fault"]["code"] == 900901
     bad_token = hub.lgsp("POST", "/donvilienthongs", hub.secrets[P], token="forged", json=body)
     assert bad_token.status_code == 401
+    for scheme in ("Basic", "Token", ""):  # a valid token under another scheme is no token
+        headers = {"Authorization": f"{scheme} {hub.token()}".strip(), "secret": hub.secrets[P]}
+        answer = hub.http.post(LGSP + "/donvilienthongs", json=body, headers=headers)
+        assert answer.status_code == 401 and answer.json()["fault"]["code"] == 900901
     for secret in ("", "f" * 64):
         answer = hub.lgsp("POST", "/donvilienthongs", secret, json=body)
         assert (answer.status_code, code_of(answer)) == (403, "101")
