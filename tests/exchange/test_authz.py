@@ -101,8 +101,17 @@ class Hub:
 
 
 def code_of(response: httpx.Response) -> str:
+    """The hub's error code, from the key of the API's own shape (VDXP ``ErrorCode``, LGSP
+    ``errorCode``): an answer in the other API's shape is a failure."""
+    lgsp = response.request.url.path.startswith(LGSP)
     body = response.json()
-    return str(body.get("ErrorCode", body.get("errorCode")))
+    assert body["status"] == ("OK" if response.status_code == 200 else "FAIL"), body
+    return str(body["errorCode" if lgsp else "ErrorCode"])
+
+
+def description(response: httpx.Response) -> str:
+    body = response.json()
+    return str(body.get("ErrorDesc", body.get("errorDesc")))
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +259,7 @@ def test_delete_agency_refuses_anyone_but_the_agency_and_its_parent(
 ) -> None:
     answer = hub.vdxp(caller, "/deleteAgency", {"agencyCode": target})
     assert (answer.status_code, code_of(answer)) == (409, "110"), answer.text
+    assert description(answer) == f"{caller} may not remove {target!r}"
     if target in hub.secrets and target != U:
         assert hub.authenticates(target, hub.secrets[target])
 
@@ -317,6 +327,7 @@ def test_lgsp_unregister_is_for_the_agency_and_its_parent_only(hub: Hub) -> None
             "PUT", "/donvilienthongs", hub.secrets[caller], json={"agencyCode": target}
         )
         assert (answer.status_code, code_of(answer)) == (409, "110"), (caller, target)
+        assert description(answer) == f"{caller} may not remove {target!r}"
     for body in ({}, [], None):
         answer = hub.lgsp("PUT", "/donvilienthongs", hub.secrets[P], json=body)
         assert (answer.status_code, code_of(answer)) == (409, "110")
