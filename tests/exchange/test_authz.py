@@ -284,12 +284,15 @@ def test_lgsp_register_needs_a_bearer_token_and_an_agency_secret(hub: Hub) -> No
     body = {"code": "000.00.09.H47"}
     no_token = hub.http.post(LGSP + "/donvilienthongs", json=body)
     assert no_token.status_code == 401 and no_token.json()["fault"]["code"] == 900901
+    assert no_token.json()["fault"]["description"] == "missing bearer token"
     bad_token = hub.lgsp("POST", "/donvilienthongs", hub.secrets[P], token="forged", json=body)
     assert bad_token.status_code == 401
+    assert bad_token.json()["fault"]["description"] == "unknown or revoked token"
     for scheme in ("Basic", "Token", ""):  # a valid token under another scheme is no token
         headers = {"Authorization": f"{scheme} {hub.token()}".strip(), "secret": hub.secrets[P]}
         answer = hub.http.post(LGSP + "/donvilienthongs", json=body, headers=headers)
         assert answer.status_code == 401 and answer.json()["fault"]["code"] == 900901
+        assert answer.json()["fault"]["description"] == "missing bearer token"
     for secret in ("", "f" * 64):
         answer = hub.lgsp("POST", "/donvilienthongs", secret, json=body)
         assert (answer.status_code, code_of(answer)) == (403, "101")
@@ -359,3 +362,13 @@ def test_admin_delete_needs_the_admin_token(hub: Hub) -> None:
     assert answer.status_code == 200 and answer.json() == {"removed": True}
     again = hub.http.delete("/admin/agencies/000.00.12.H47", headers=admin)
     assert again.status_code == 404
+
+
+def test_an_expired_gateway_token_is_refused(tmp_path: Path) -> None:
+    with EmbeddedHub(tmp_path / "hub.sqlite", checks=[], token_ttl=0.0) as embedded:
+        secret = embedded.register(P)
+        running = Hub(embedded, {P: secret}, embedded.register_client("app"))
+        with running.http:
+            answer = running.lgsp("GET", "/vanbans", secret)
+    assert answer.status_code == 401
+    assert answer.json()["fault"]["description"] == "token expired"
