@@ -78,7 +78,11 @@ GROUPS: dict[str, Group] = {
             "qnegov._xml.xǁ_Cappedǁread__mutmut_*",
             "qnegov._xml.xǁ_Cappedǁreadinto__mutmut_*",
         ),
-        ("tests/test_xml_safety.py", "tests/edxml/test_xml_target.py"),
+        (
+            "tests/test_xml_safety.py",
+            "tests/edxml/test_xml_target.py",
+            "tests/test_xml_parser_wall.py",
+        ),
     ),
     # Authentication and authorisation decisions. ``_admin`` and ``_lgsp`` build their checks
     # as closures once, when the app is created in a module fixture: mutmut ties them to the
