@@ -246,6 +246,10 @@ def test_register_and_delete_need_valid_credentials(hub: Hub) -> None:
         for caller, secret in ((P, "wrong secret"), (U, hub.secrets[U]), (P, hub.secrets[X])):
             answer = hub.vdxp(caller, path, headers, content=body, secret=secret)
             assert (answer.status_code, code_of(answer)) == (401, "101"), (path, caller)
+            assert description(answer) in (
+                f"unknown systemid {caller!r}",
+                "XroadVnpt-hash-header does not match (bad HMAC)",
+            )
     assert "000.00.06.H47" not in hub.agencies()
     assert C in hub.agencies()
 
@@ -296,6 +300,10 @@ def test_lgsp_register_needs_a_bearer_token_and_an_agency_secret(hub: Hub) -> No
     for secret in ("", "f" * 64):
         answer = hub.lgsp("POST", "/donvilienthongs", secret, json=body)
         assert (answer.status_code, code_of(answer)) == (403, "101")
+        assert description(answer) == "unknown agency secret"
+    unsigned = hub.http.post("/registerAgency", content=b'{"code": "000.00.09.H47"}')
+    assert (unsigned.status_code, code_of(unsigned)) == (401, "101")
+    assert description(unsigned) == "missing XroadVnpt signature headers"
     for secret in ("", "f" * 64):
         answer = hub.lgsp("PUT", "/donvilienthongs", secret, json={"agencyCode": C})
         assert (answer.status_code, code_of(answer)) == (403, "101")
