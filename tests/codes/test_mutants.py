@@ -253,6 +253,12 @@ def test_record_fields_are_checked_together() -> None:
         ("code_citizen_field", "birth_date"),
         ("code_citizen_mismatch", "sex"),
     ]
+    # and an unreadable sex is reported while the readable birth date is still checked
+    issues = cid.check_fields(birth="02/01/1991", sex="zzz")
+    assert [(i.code, i.rule) for i in issues] == [
+        ("code_citizen_field", "sex"),
+        ("code_citizen_mismatch", "birth_year"),
+    ]
     assert not cid.matches(birth_date=date(1991, 1, 1))
     assert cid.matches(birth_date=date(1990, 1, 1))
 
