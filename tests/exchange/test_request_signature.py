@@ -93,7 +93,9 @@ def test_the_sign_header_must_be_json() -> None:
 def test_the_sign_header_must_be_a_flat_object_of_prefixed_strings(payload: object) -> None:
     wire = signed()
     wire[SIGN_HEADER] = json.dumps(payload)
-    with pytest.raises(SignatureRefused, match="is not a flat object of strings"):
+    with pytest.raises(
+        SignatureRefused, match=r"^XroadVnpt-sign-header is not a flat object of strings$"
+    ):
         check(wire)
 
 
@@ -121,6 +123,12 @@ def test_the_key_list_compares_names_case_insensitively() -> None:
 def test_an_unknown_system_is_refused_by_name() -> None:
     wire = sign_headers({"systemid": "000.00.00.H99", "timestamp": format_timestamp(NOW)}, SECRET)
     with pytest.raises(SignatureRefused, match=r"^unknown systemid '000\.00\.00\.H99'$"):
+        check(wire)
+
+
+def test_a_request_without_a_system_id_is_refused_as_unknown() -> None:
+    wire = sign_headers({"timestamp": format_timestamp(NOW)}, SECRET)
+    with pytest.raises(SignatureRefused, match=r"^unknown systemid ''$"):
         check(wire)
 
 
