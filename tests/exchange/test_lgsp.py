@@ -75,9 +75,15 @@ def test_token_is_cached(short_hub: Hub, creds: dict[str, str]) -> None:
 
 
 def test_token_is_refreshed_before_it_expires(short_hub: Hub, creds: dict[str, str]) -> None:
+    """The client's clock is injected: no sleep, so the hub's real 2 s expiry is never near."""
+    now = [1000.0]
     with lgsp(short_hub, creds, A, refresh_margin=0.5) as a:
+        a.auth._clock = lambda: now[0]
+        a.inbox()  # token valid for 2 s: refreshed at 1.5 s by the client's clock
+        now[0] += 1.4
         a.inbox()
-        time.sleep(1.6)  # past 2 s - 0.5 s margin, before the hub's 2 s expiry
+        assert a.auth.tokens_fetched == 1  # still inside the margin
+        now[0] += 0.2  # 1.6 s: past 2 s - 0.5 s margin
         before_401 = short_hub.stats()["requests"]
         a.inbox()
         assert a.auth.tokens_fetched == 2

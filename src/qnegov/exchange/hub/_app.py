@@ -541,8 +541,12 @@ _AGENCY_TEXT = ("name", "secret", "other_code", "code102", "oldCode", "pcode", "
 
 
 def _registration(data: Any, parent: str | None) -> AgencyRecord:
+    """The agency a request registers: under ``parent`` (the caller), or as given (admin)."""
     if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not data["code"]:
         raise _HubError("106", "agency needs a 'code'", 400)
+    if parent is not None and data.get("pcode") not in (None, "", parent):
+        # an agency registers children of its own, never of another agency
+        raise _HubError("110", f"{parent} may not register an agency under {data['pcode']!r}", 409)
     wrong = [k for k in _AGENCY_TEXT if k in data and not isinstance(data[k], str)]
     if "provincial" in data and not isinstance(data["provincial"], bool):
         wrong.append("provincial")
