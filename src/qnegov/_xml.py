@@ -605,7 +605,8 @@ def parse_with_target(
     exactly as without it.
     """
     stream, label, prolog, raw = _prepare(source, name, limits)
-    parser = _new_parser(prolog.encoding, target=_DepthBound(target, label), recover=recover)
+    bound = _DepthBound(target, label)
+    parser = _new_parser(prolog.encoding, target=bound, recover=recover)
     try:
         if track_lines:
             _feed_by_tags(stream, parser, target, chunk_size)
@@ -615,11 +616,34 @@ def parse_with_target(
         else:
             while chunk := stream.read(chunk_size):
                 parser.feed(chunk)
+        if not recover:
+            _refuse_namespace_errors(parser, label)
         return parser.close()
     except etree.XMLSyntaxError as exc:
         raise _translate(exc, label) from None
+    except UnicodeDecodeError:
+        # libxml2 in recover mode hands on a reference to a surrogate (&#xD800;) as bytes
+        # that are not UTF-8; the strict pass has already said what is wrong with the file
+        raise XMLSyntaxError(
+            tr("a character reference names no Unicode character (a surrogate)"),
+            file=label,
+            line=getattr(target, "line", None),
+        ) from None
     finally:
         _close(raw, source)
+
+
+def _refuse_namespace_errors(parser: etree.XMLParser, label: str) -> None:
+    """Namespace errors (``<a:b:c/>``, an undeclared prefix, ``xmlns="not a uri"``) stop the
+    tree forms but not a parser target; refuse them here too, so every form agrees."""
+    for entry in parser.feed_error_log:
+        if entry.level >= etree.ErrorLevels.ERROR:
+            raise XMLSyntaxError(
+                tr("malformed XML: {detail}", detail=entry.message),
+                file=label,
+                line=entry.line or None,
+                column=entry.column or None,
+            )
 
 
 class _DepthBound:
@@ -635,6 +659,26 @@ class _DepthBound:
             self._wants_nsmap = len(inspect.signature(target.start).parameters) >= 3
         except (TypeError, ValueError):
             self._wants_nsmap = False
+        self._names: set[str] = set()
+
+    def _check_names(self, tag: str, attrib: Any) -> None:
+        """Refuse what a repairing parse lets through and no lxml tree could hold: a name
+        with two colons (``a:b:c``) or a namespace that is not a URI (each name checked once)."""
+        for name, what in ((tag, "element"), *((key, "attribute") for key in attrib)):
+            if name in self._names:
+                continue
+            try:
+                etree.Element(name) if what == "element" else etree.Element("a", {name: ""})
+            except ValueError:
+                raise XMLSyntaxError(
+                    tr(
+                        "malformed XML: {detail}",
+                        detail=f"invalid {what} name {name!r}",
+                    ),
+                    file=self._label,
+                    line=getattr(self._target, "line", None),
+                ) from None
+            self._names.add(name)
 
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> Any:
         self._depth += 1
@@ -645,6 +689,9 @@ class _DepthBound:
                 file=self._label,
                 line=getattr(self._target, "line", None),
             )
+        names = self._names
+        if tag not in names or any(key not in names for key in attrib):
+            self._check_names(tag, attrib)
         if self._wants_nsmap:
             return self._start(tag, attrib, nsmap)
         return self._start(tag, attrib)

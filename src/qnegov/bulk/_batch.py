@@ -37,7 +37,7 @@ from qnegov.bulk._rules import (
 )
 from qnegov.bulk._scan import RecordTag, element_end
 from qnegov.bulk._schema import RecordSchema
-from qnegov.errors import XMLSyntaxError
+from qnegov.errors import UnsafeXMLError, XMLSyntaxError
 from qnegov.report import Severity
 
 __all__ = ["BATCH_BYTES", "Plan", "RangeResult", "RawIssue", "Task", "run_task"]
@@ -103,6 +103,14 @@ class RangeResult:
     """Per bucket, (offset, length) pairs of its rows in ``key_file``, flat and compact: the
     parent keeps these for every range until the end."""
     key_file: str | None = None
+
+
+class RangeRefused(Exception):
+    """A range stopped by an unsafe record; ``error``'s line counts from the range's start."""
+
+    def __init__(self, error: UnsafeXMLError) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class _Worker:
@@ -204,7 +212,18 @@ class _Range:
 
     # -- batches -------------------------------------------------------------------------
     def batch(self, *parts: bytes | memoryview) -> None:
-        """Validate one batch (a whole number of records, given in pieces) and move on."""
+        """Validate one batch (a whole number of records, given in pieces) and move on.
+
+        A hostile record (too deep, too big) stops the file; its line, counted by libxml2
+        from the piece that failed, is counted from the range's start instead."""
+        try:
+            self._batch(*parts)
+        except UnsafeXMLError as exc:
+            if exc.line is not None:
+                exc.line += self.result.newlines
+            raise RangeRefused(exc) from None
+
+    def _batch(self, *parts: bytes | memoryview) -> None:
         plan = self.plan
         document = b"".join((plan.wrapper_open, *parts, plan.wrapper_close))
         try:

@@ -148,7 +148,12 @@ class _Reading:
             self.issues.clear()
             self._recovered(exc.line or 0, exc.column or 0, exc.message)
             collector = Collector(self._decode)
-            _xml.parse_with_target(source, collector, name=name, track_lines=True, recover=True)
+            try:
+                _xml.parse_with_target(
+                    source, collector, name=name, track_lines=True, recover=True
+                )
+            except XMLSyntaxError:
+                raise exc from None  # beyond repair: the strict pass said what is wrong
             found = collector.root
             if found is None or found.name != "edXML" or found.ns != NS:
                 raise  # repairing is for edXML packets only: report what is wrong with the file
