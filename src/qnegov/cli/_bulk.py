@@ -9,6 +9,7 @@ from qnegov._i18n import tr
 from qnegov.bulk import validate_file
 from qnegov.bulk._generate import generate
 from qnegov.cli._context import Context
+from qnegov.cli._output import output_file, writing
 from qnegov.report import Report
 
 __all__ = ["add_validate_options", "register", "run_bulk_validate", "step_bulk"]
@@ -86,15 +87,17 @@ def run_generate(args: argparse.Namespace, ctx: Context) -> int:
     if not 0.0 <= args.error_rate <= 1.0 or args.records < 0:
         ctx.warn(tr("--error-rate must be within 0..1 and --records not negative"))
         return 2
+    output = output_file(args.output)
     try:
-        seeded = generate(
-            args.output,
-            schema=args.schema,
-            records=args.records,
-            error_rate=args.error_rate,
-            seed=args.seed,
-            kinds=kinds,
-        )
+        with writing(output):
+            seeded = generate(
+                args.output,
+                schema=args.schema,
+                records=args.records,
+                error_rate=args.error_rate,
+                seed=args.seed,
+                kinds=kinds,
+            )
     except ValueError as exc:
         ctx.warn(str(exc))
         return 2

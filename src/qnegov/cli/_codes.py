@@ -7,7 +7,7 @@ a CSV file and reports every unreadable or non-canonical value with the shared r
 from __future__ import annotations
 
 import argparse
-import csv
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -17,6 +17,7 @@ from typing import Any, Final
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
 from qnegov.codes import KINDS, CitizenId, explain, read_code
+from qnegov.codes._csvfile import CSV_ENCODINGS
 from qnegov.errors import InputError
 from qnegov.report import Report, Severity
 
@@ -91,7 +92,21 @@ def register(
     many.add_argument(
         "--no-header", action="store_true", help=tr("the first row is data, not a header")
     )
-    many.add_argument("--delimiter", default=",", help=tr("field delimiter (default: ,)"))
+    many.add_argument(
+        "--delimiter",
+        default=",",
+        type=_delimiter,
+        help=tr("field delimiter, one character (default: ,)"),
+    )
+    many.add_argument(
+        "--encoding",
+        default="auto",
+        choices=CSV_ENCODINGS,
+        help=tr(
+            "text encoding of the CSV (default: auto: a byte-order mark, else UTF-8, "
+            "else windows-1258)"
+        ),
+    )
     many.add_argument(
         "--birth-date-column",
         metavar="N",
@@ -202,30 +217,37 @@ def _cell(row: list[str], index: int | None) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
+def _delimiter(text: str) -> str:
+    """A usage error (exit 2) rather than the csv module's TypeError deep in the run."""
+    if len(text) != 1 or text in '\r\n"':
+        raise argparse.ArgumentTypeError(
+            tr(
+                "the delimiter must be one character other than a quote or newline: {text!r}",
+                text=text,
+            )
+        )
+    return text
+
+
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
+    from qnegov.codes._csvfile import read_rows
+
     path: Path = args.file
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as err:
-        raise InputError(
-            tr("cannot read {file}: {reason}", file=path, reason=err.strerror or err), file=path
-        ) from None
     cross = args.birth_date_column is not None or args.sex_column is not None
     if cross and args.kind != "citizen":
-        handle.close()
         ctx.warn(tr("--birth-date-column and --sex-column need --kind citizen"))
         return 2
+    rows = read_rows(path, delimiter=args.delimiter, encoding=args.encoding)
     report = Report(files=[str(path)], keep_issues=False)
     renderer = ctx.renderer()
     renderer.start()
     checked = 0
-    with handle:
-        rows = csv.reader(handle, delimiter=args.delimiter)
-        header = None if args.no_header else next(rows, None)
+    with contextlib.closing(rows):
+        header = None if args.no_header else next(rows, (0, None))[1]
         index = _column_index(header, args.column)
         birth_at = _optional_index(header, args.birth_date_column)
         sex_at = _optional_index(header, args.sex_column)
-        for record, row in enumerate(rows):
+        for record, (line, row) in enumerate(rows):
             cell = _cell(row, index)
             if not cell:
                 continue
@@ -239,9 +261,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
                 if issue.severity is Severity.INFO:
                     continue
                 located = report.add(
-                    replace(
-                        issue, file=str(path), line=rows.line_num, column=index + 1, record=record
-                    )
+                    replace(issue, file=str(path), line=line, column=index + 1, record=record)
                 )
                 renderer.issue(located)
     renderer.finish(report.finish())

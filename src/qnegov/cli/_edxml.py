@@ -15,6 +15,7 @@ from typing import Any
 from qnegov import _xml
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.cli._output import output_file, output_folder, writing
 from qnegov.edxml import (
     NS,
     Attachment,
@@ -269,11 +270,31 @@ def run_inspect(args: argparse.Namespace, ctx: Context) -> int:
 
 def _load_description(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(
             tr("cannot read file: {reason}", reason=exc.strerror or exc), file=path
         ) from exc
+    try:
+        text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            tr(
+                "the description is not UTF-8 text (byte {offset} on line {line}); "
+                "save it as UTF-8",
+                offset=exc.start,
+                line=raw.count(b"\n", 0, exc.start) + 1,
+            ),
+            file=path,
+            line=raw.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    try:
+        return _parse_description(path, text)
+    except RecursionError:
+        raise InputError(tr("the description is nested too deeply to read"), file=path) from None
+
+
+def _parse_description(path: Path, text: str) -> dict[str, Any]:
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml  # type: ignore[import-untyped,unused-ignore]
@@ -285,7 +306,10 @@ def _load_description(path: Path) -> dict[str, Any]:
                 ),
                 file=path,
             ) from None
-        loaded = yaml.safe_load(text)
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(tr("not valid YAML: {detail}", detail=exc), file=path) from None
     else:
         try:
             loaded = json.loads(text)
@@ -332,15 +356,16 @@ def packet_from_description(data: dict[str, Any], attach: list[Path]) -> Packet:
 
 
 def run_build(args: argparse.Namespace, ctx: Context) -> int:
+    output = output_file(args.output)
     packet = packet_from_description(_load_description(args.source), args.attach)
-    write(packet, args.output)
+    with writing(output):
+        write(packet, output)
     ctx.echo(tr("wrote {path}", path=args.output))
     return 0
 
 
 def run_extract(args: argparse.Namespace, ctx: Context) -> int:
-    folder: Path = args.output
-    folder.mkdir(parents=True, exist_ok=True)
+    folder: Path = output_folder(args.output)
     packet = read(args.file, attachment_dir=folder)
     if not isinstance(packet, Envelope):
         ctx.echo(tr("a status packet carries no attachments"))

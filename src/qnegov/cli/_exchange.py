@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.cli._output import output_file, write_output, writing
 from qnegov.errors import InputError
 from qnegov.exchange import (
     AckStatus,
@@ -195,13 +196,14 @@ def run_inbox(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
+    output = output_file(args.output)
     profile = load_profile(args.profile)
     if profile.api == "lgsp":
         with _lgsp(profile) as lgsp:
-            args.output.write_bytes(lgsp.fetch(args.doc_id))
+            write_output(output, lgsp.fetch(args.doc_id))
     else:
-        with _vdxp(profile) as vdxp:
-            vdxp.download(args.doc_id, args.output)
+        with _vdxp(profile) as vdxp, writing(output):
+            vdxp.download(args.doc_id, output)
     ctx.echo(tr("wrote {path} ({size} bytes)", path=args.output, size=args.output.stat().st_size))
     return 0
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.cli._output import output_file, write_output
 from qnegov.errors import InputError, QnegovError, SignatureError, UnsafeXMLError
 from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
 from qnegov.signing import (
@@ -201,16 +202,14 @@ def load_signer(args: argparse.Namespace) -> KeySigner:
 
 
 def run_sign(args: argparse.Namespace, ctx: Context) -> int:
+    output_file(args.output)
     signer = load_signer(args)
     policy = policy_by_name(args.policy)
     tree = parse_large(args.file)
     packet = is_packet(tree.getroot())
     signer_fn = sign_packet if packet else sign
     signed = signer_fn(tree, signer, policy=policy, name=str(args.file))
-    try:
-        args.output.write_bytes(signed)
-    except OSError as exc:
-        raise InputError(tr("cannot write {path}: {reason}", path=args.output, reason=exc)) from exc
+    write_output(args.output, signed)
     ctx.echo(
         tr(
             "signed {file} -> {out} ({kind}, {policy} policy, signer {signer})",
