@@ -14,6 +14,8 @@ from typing import Final
 from lxml import etree
 
 from qnegov import _xml
+from qnegov._i18n import tr
+from qnegov.errors import SignatureError
 from qnegov.signing._algorithms import C14NMethod
 
 __all__ = ["canonicalize", "detach_signature"]
@@ -61,8 +63,11 @@ def _standalone(node: etree._Element) -> etree._Element:
 def detach_signature(signature: etree._Element) -> None:
     """Remove ``signature`` from its tree for good, keeping the text that followed it."""
     parent = signature.getparent()
-    if parent is None:
-        raise ValueError("the signature is the document element")
+    if parent is None:  # a peer's file, not our mistake: a typed refusal, not a ValueError
+        raise SignatureError(
+            tr("the signature is the document element: it signs no document"),
+            line=signature.sourceline,
+        )
     tail = signature.tail
     signature.tail = None
     if tail:
