@@ -316,6 +316,7 @@ def step_codes(ctx: Context, workdir: Path) -> None:
             on=None,
             no_header=False,
             delimiter=",",
+            encoding="auto",
             birth_date_column="ngay_sinh" if kind == "citizen" else None,
             sex_column="gioi_tinh" if kind == "citizen" else None,
         )
