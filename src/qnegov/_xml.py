@@ -660,25 +660,31 @@ class _DepthBound:
         except (TypeError, ValueError):
             self._wants_nsmap = False
         self._names: set[str] = set()
+        self._uris: set[str] = set()
 
     def _check_names(self, tag: str, attrib: Any) -> None:
         """Refuse what a repairing parse lets through and no lxml tree could hold: a name
-        with two colons (``a:b:c``) or a namespace that is not a URI (each name checked once)."""
+        with two colons (``a:b:c``) or a namespace that is not a URI (each name checked once;
+        libxml2 has already checked that names are XML names)."""
         for name, what in ((tag, "element"), *((key, "attribute") for key in attrib)):
             if name in self._names:
                 continue
-            try:
-                etree.Element(name) if what == "element" else etree.Element("a", {name: ""})
-            except ValueError:
+            uri, _, local = name[1:].partition("}") if name[:1] == "{" else ("", "", name)
+            if ":" in local or (uri and uri not in self._uris and not self._valid_uri(uri)):
                 raise XMLSyntaxError(
-                    tr(
-                        "malformed XML: {detail}",
-                        detail=f"invalid {what} name {name!r}",
-                    ),
+                    tr("malformed XML: {detail}", detail=f"invalid {what} name {name!r}"),
                     file=self._label,
                     line=getattr(self._target, "line", None),
-                ) from None
+                )
             self._names.add(name)
+
+    def _valid_uri(self, uri: str) -> bool:
+        try:
+            etree.Element(f"{{{uri}}}a")  # lxml's own check of a namespace URI
+        except ValueError:
+            return False
+        self._uris.add(uri)
+        return True
 
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> Any:
         self._depth += 1

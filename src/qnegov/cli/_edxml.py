@@ -40,7 +40,7 @@ from qnegov.edxml import (
 )
 from qnegov.edxml._attachments import safe_file_name
 from qnegov.errors import InputError, QnegovError
-from qnegov.report import Report
+from qnegov.report import DEFAULT_MAX_ISSUES_PER_CODE, Report
 
 __all__ = ["demo_step", "edxml_report", "is_edxml", "register", "summary"]
 
@@ -52,9 +52,11 @@ def is_edxml(path: Path) -> bool:
     return False
 
 
-def edxml_report(path: Path, *, strict: bool) -> Report:
+def edxml_report(
+    path: Path, *, strict: bool, max_issues_per_code: int | None = DEFAULT_MAX_ISSUES_PER_CODE
+) -> Report:
     """The full edXML validation of one file (never raises for bad input)."""
-    return validate(path, strict=strict)
+    return validate(path, strict=strict, max_issues_per_code=max_issues_per_code)
 
 
 def register(

@@ -16,7 +16,7 @@ from qnegov.cli._context import Context
 from qnegov.cli._edxml import edxml_report, is_edxml
 from qnegov.cli._signing import packet_signature_issues
 from qnegov.errors import QnegovError
-from qnegov.report import Report, issue_from_error
+from qnegov.report import DEFAULT_MAX_ISSUES_PER_CODE, Report, issue_from_error
 
 __all__ = ["register", "validate_files"]
 
@@ -40,7 +40,24 @@ def register(
         action="store_true",
         help=tr("edXML packets: treat every deviation from the standard as an error"),
     )
+    parser.add_argument(
+        "--max-issues-per-code",
+        type=_cap,
+        default=DEFAULT_MAX_ISSUES_PER_CODE,
+        metavar="N",
+        help=tr(
+            "edXML packets: list at most N issues of one code per file, then count the rest "
+            "(0: no cap; default: {n})",
+            n=DEFAULT_MAX_ISSUES_PER_CODE,
+        ),
+    )
     parser.set_defaults(handler=run)
+
+
+def _cap(text: str) -> int | None:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(tr("expected a whole number, got {text!r}", text=text))
+    return int(text) or None
 
 
 def _check_wellformed(path: Path, report: Report) -> None:
@@ -51,7 +68,13 @@ def _check_wellformed(path: Path, report: Report) -> None:
             del element.getparent()[0]
 
 
-def validate_files(paths: list[Path], report: Report, *, strict: bool = False) -> None:
+def validate_files(
+    paths: list[Path],
+    report: Report,
+    *,
+    strict: bool = False,
+    max_issues_per_code: int | None = DEFAULT_MAX_ISSUES_PER_CODE,
+) -> None:
     """Check every path into ``report``; reading errors become fatal issues, not exceptions.
 
     edXML packets (recognised by the namespace of their root) get the full edXML validation.
@@ -60,7 +83,9 @@ def validate_files(paths: list[Path], report: Report, *, strict: bool = False) -
         name = str(path)
         try:
             if is_edxml(path):
-                report.merge(edxml_report(path, strict=strict))
+                report.merge(
+                    edxml_report(path, strict=strict, max_issues_per_code=max_issues_per_code)
+                )
                 report.extend(packet_signature_issues(path))
                 continue
             report.files.append(name)
@@ -75,5 +100,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if getattr(args, "schema", None):
         return run_bulk_validate(args, ctx)
     report = Report()
-    validate_files(args.files, report, strict=args.strict)
+    validate_files(
+        args.files, report, strict=args.strict, max_issues_per_code=args.max_issues_per_code
+    )
     return ctx.emit_report(report.finish())

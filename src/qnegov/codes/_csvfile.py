@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Final
 
@@ -59,7 +59,7 @@ def _codec(path: Path, encoding: str) -> str:
 
 def read_rows(
     path: Path, *, delimiter: str = ",", encoding: str = "auto"
-) -> Iterator[tuple[int, list[str]]]:
+) -> Generator[tuple[int, list[str]], None, None]:
     """``(line, row)`` for every row of the CSV at ``path``; ``line`` is where the row ends."""
     codec = _codec(path, encoding)
     try:

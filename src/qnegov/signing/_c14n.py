@@ -66,7 +66,7 @@ def detach_signature(signature: etree._Element) -> None:
     if parent is None:  # a peer's file, not our mistake: a typed refusal, not a ValueError
         raise SignatureError(
             tr("the signature is the document element: it signs no document"),
-            line=signature.sourceline,
+            line=signature.sourceline if isinstance(signature.sourceline, int) else None,
         )
     tail = signature.tail
     signature.tail = None
