@@ -391,7 +391,8 @@ class Workspace:
         tempfile.tempdir = str(self.temp)
         try:
             yield folder
-            gc.collect()  # payload temporaries are removed with their payloads
+            if any(self.temp.iterdir()):
+                gc.collect()  # payload temporaries go with their payloads (costly: only then)
             created = {
                 p
                 for p in folder.rglob("*")
