@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from ._harness import (
     mutated,
     write_input,
 )
+
+pytestmark = pytest.mark.slow  # the bounded fuzz run: about a minute in all
 
 
 class _Target:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from ._harness import (
     run_cli,
     write_input,
 )
+
+pytestmark = pytest.mark.slow  # the bounded fuzz run: about a minute in all
 
 READ_CODES = frozenset({0, 1, 3})
 
