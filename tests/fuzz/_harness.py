@@ -31,6 +31,8 @@ from qnegov.cli import main
 ROOT = Path(__file__).resolve().parent.parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 LONG = os.environ.get("QNEGOV_FUZZ", "") == "long"
+SCALE = int(os.environ.get("QNEGOV_FUZZ_SCALE", "20"))
+"""How many times more examples the long profile runs."""
 CASE_SECONDS = float(os.environ.get("QNEGOV_FUZZ_CASE_SECONDS", "20"))
 """Time bound of one case: generous, since CI machines are shared; linear checks stay far below."""
 
@@ -39,9 +41,9 @@ CLI_EXIT_CODES = frozenset({0, 1, 2, 3})
 
 
 def fuzz_settings(examples: int) -> settings:
-    """``examples`` cases in the bounded run, twenty times more (and random) in the long one."""
+    """``examples`` cases in the bounded run, ``SCALE`` times more (and random) in the long one."""
     return settings(
-        max_examples=examples * 20 if LONG else examples,
+        max_examples=examples * SCALE if LONG else examples,
         deadline=None,  # the harness applies its own bound, CASE_SECONDS, to each case
         derandomize=not LONG,
         database=None,
