@@ -299,7 +299,10 @@ def descriptions(draw: Draw) -> bytes:
     serialised, sometimes damaged at the byte level too."""
     data = json.loads(json.dumps(DESCRIPTION))
     for _ in range(draw(st.integers(0, 3))):
-        path = draw(st.sampled_from(list(_paths(data))[1:]))
+        paths = list(_paths(data))[1:]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
         parent = data
         for step in path[:-1]:
             parent = parent[step]
