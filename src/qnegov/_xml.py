@@ -616,9 +616,10 @@ def parse_with_target(
         else:
             while chunk := stream.read(chunk_size):
                 parser.feed(chunk)
+        result = parser.close()
         if not recover:
             _refuse_namespace_errors(parser, label)
-        return parser.close()
+        return result
     except etree.XMLSyntaxError as exc:
         raise _translate(exc, label) from None
     except UnicodeDecodeError:
