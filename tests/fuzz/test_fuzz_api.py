@@ -74,14 +74,14 @@ PARSERS: dict[str, Callable[[bytes], Any]] = {
 }
 
 
-@fuzz_settings(120)
+@fuzz_settings(240)
 @given(data=mutated(XML_SEEDS), form=st.sampled_from(sorted(PARSERS)))
 def test_safe_parser_forms(data: bytes, form: str) -> None:
     with kept_on_failure(data, ".xml"):
         _typed(lambda: PARSERS[form](data))
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(data=mutated(EDXML_SEEDS), strict=st.booleans())
 def test_edxml_read_and_validate(data: bytes, strict: bool) -> None:
     with kept_on_failure(data, ".edxml"):
@@ -94,7 +94,7 @@ def test_edxml_read_and_validate(data: bytes, strict: bool) -> None:
         assert max(per_code.values(), default=0) <= 1000
 
 
-@fuzz_settings(20)
+@fuzz_settings(40)
 @given(data=st.data())
 def test_edxml_read_into_a_folder(workspace: Workspace, data: st.DataObject) -> None:
     raw = data.draw(mutated(EDXML_SEEDS))
@@ -102,7 +102,7 @@ def test_edxml_read_into_a_folder(workspace: Workspace, data: st.DataObject) -> 
         _typed(lambda: edxml.read(raw, attachment_dir=case / "out"))
 
 
-@fuzz_settings(25)
+@fuzz_settings(50)
 @given(data=st.data())
 def test_bulk_validate_file(
     workspace: Workspace, register_seed: bytes, data: st.DataObject
@@ -113,7 +113,7 @@ def test_bulk_validate_file(
         assert isinstance(validate_file(path, "citizen"), Report)  # never raises
 
 
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(data=st.data())
 def test_signing_verify_and_explain(
     pki: Path, signed_seeds: list[bytes], data: st.DataObject

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow  # the bounded fuzz run: about a minute in all
 READ_CODES = frozenset({0, 1, 3})
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(data=mutated(XML_SEEDS), strict=st.booleans())
 def test_validate(workspace: Workspace, data: bytes, strict: bool) -> None:
     with workspace.case() as case:
@@ -37,7 +37,7 @@ def test_validate(workspace: Workspace, data: bytes, strict: bool) -> None:
         check_outcome(outcome, READ_CODES, data, ".edxml")
 
 
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(data=mutated(EDXML_SEEDS), fmt=st.sampled_from(["text", "json"]))
 def test_inspect(workspace: Workspace, data: bytes, fmt: str) -> None:
     with workspace.case() as case:
@@ -45,7 +45,7 @@ def test_inspect(workspace: Workspace, data: bytes, fmt: str) -> None:
         check_outcome(run_cli(["inspect", str(path), "--format", fmt]), READ_CODES, data, ".edxml")
 
 
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(data=mutated(EDXML_SEEDS))
 def test_attachments_extract(workspace: Workspace, data: bytes) -> None:
     with workspace.case() as case:
@@ -54,7 +54,7 @@ def test_attachments_extract(workspace: Workspace, data: bytes) -> None:
         check_outcome(outcome, READ_CODES, data, ".edxml")
 
 
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(data=descriptions())
 def test_build(workspace: Workspace, data: bytes) -> None:
     with workspace.case() as case:
@@ -63,7 +63,7 @@ def test_build(workspace: Workspace, data: bytes) -> None:
         check_outcome(outcome, READ_CODES, data, ".json")
 
 
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(data=csv_files(), kind=st.sampled_from(["citizen", "tax", "agency", "phone"]))
 def test_codes_check(workspace: Workspace, data: bytes, kind: str) -> None:
     with workspace.case() as case:
@@ -74,7 +74,7 @@ def test_codes_check(workspace: Workspace, data: bytes, kind: str) -> None:
         check_outcome(run_cli(argv), READ_CODES, data, ".csv")
 
 
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(
     value=st.text(min_size=1, max_size=40),
     kind=st.sampled_from([None, "agency", "citizen", "tax", "document", "docid", "unit", "phone"]),
@@ -89,7 +89,7 @@ def test_codes_explain(value: str, kind: str | None) -> None:
     check_outcome(outcome, frozenset({0, 1, 2}), value.encode("utf-8", "replace"), ".txt")
 
 
-@fuzz_settings(30)
+@fuzz_settings(60)
 @given(data=st.data())
 def test_bulk_validate(workspace: Workspace, register_seed: bytes, data: st.DataObject) -> None:
     raw = data.draw(mutated([register_seed]))
@@ -99,7 +99,7 @@ def test_bulk_validate(workspace: Workspace, register_seed: bytes, data: st.Data
         check_outcome(outcome, READ_CODES, raw, ".xml")
 
 
-@fuzz_settings(4)
+@fuzz_settings(6)
 @given(data=st.data())
 def test_bulk_validate_in_worker_processes(
     workspace: Workspace, register_seed: bytes, data: st.DataObject
@@ -112,7 +112,7 @@ def test_bulk_validate_in_worker_processes(
         check_outcome(outcome, READ_CODES, raw, ".xml")
 
 
-@fuzz_settings(30)
+@fuzz_settings(60)
 @given(data=st.data(), explain=st.booleans())
 def test_verify(
     workspace: Workspace, pki: Path, signed_seeds: list[bytes], data: st.DataObject, explain: bool
@@ -125,7 +125,7 @@ def test_verify(
         check_outcome(outcome, READ_CODES, raw, ".xml")
 
 
-@fuzz_settings(20)
+@fuzz_settings(40)
 @given(data=mutated(XML_SEEDS))
 def test_sign(workspace: Workspace, pki: Path, data: bytes) -> None:
     with workspace.case() as case:
