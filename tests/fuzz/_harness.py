@@ -373,6 +373,11 @@ def run_cli(argv: Sequence[str]) -> Outcome:
             code = main([*argv, "--debug"])
         except SystemExit as exc:  # argparse: a usage error
             code = exc.code if isinstance(exc.code, int) else 2
+        except BaseException:  # keep what made it raise, for tests/corpus/fuzz/
+            for arg in argv:
+                if "/in/" in arg and Path(arg).is_file():
+                    keep_failure(Path(arg).read_bytes(), Path(arg).suffix)
+            raise
     return Outcome(code, out.getvalue(), err.getvalue(), time.perf_counter() - start)
 
 

@@ -64,8 +64,9 @@ def _check_wellformed(path: Path, report: Report) -> None:
     """Stream the file once through the safe iterparse, keeping no tree."""
     for _event, element in _xml.iterparse(path, events=("end",)):
         element.clear(keep_tail=False)
-        while element.getprevious() is not None:
-            del element.getparent()[0]
+        parent = element.getparent()  # None for the root, whose siblings are comments or PIs
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]
 
 
 def validate_files(

@@ -39,13 +39,18 @@ def canonicalize(
     _refuse_attribute_floods(node.getroot() if isinstance(node, etree._ElementTree) else node)
     if isinstance(node, etree._Element) and not method.exclusive and node.getparent() is not None:
         node = _standalone(node)
-    return etree.tostring(
-        node,
-        method="c14n",
-        exclusive=method.exclusive,
-        with_comments=False,
-        inclusive_ns_prefixes=list(prefixes) if prefixes and method.exclusive else None,
-    )
+    try:
+        return etree.tostring(
+            node,
+            method="c14n",
+            exclusive=method.exclusive,
+            with_comments=False,
+            inclusive_ns_prefixes=list(prefixes) if prefixes and method.exclusive else None,
+        )
+    except etree.C14NError:  # found by the fuzzer: libxml2 refuses e.g. a relative namespace URI
+        raise SignatureError(
+            tr("the document cannot be canonicalised (is a namespace URI relative?)")
+        ) from None
 
 
 def _refuse_attribute_floods(root: etree._Element) -> None:
