@@ -46,6 +46,39 @@ def mutants(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def fuzz(session: nox.Session) -> None:
+    """The hypothesis fuzz harness twenty times longer, on fresh random cases (not the CI set);
+    failing inputs are written to fuzz-crashes/ for tests/corpus/fuzz/."""
+    session.install("-e", ".[dev]")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/fuzz",
+        "-q",
+        *session.posargs,
+        env={"QNEGOV_FUZZ": "long", "QNEGOV_FUZZ_SAVE": "fuzz-crashes"},
+    )
+
+
+@nox.session(python="3.11")
+def atheris(session: nox.Session) -> None:
+    """Coverage-guided fuzzing (atheris, libFuzzer) of the parser-facing functions, seeded with
+    a scratch copy of the corpus; libFuzzer options after ``--`` (default: 10 minutes)."""
+    import shutil
+
+    session.install("-e", ".[dev,fuzz]")
+    scratch = Path(session.create_tmp()) / "atheris-corpus"
+    scratch.mkdir(exist_ok=True)
+    for folder in ("qcvn102", "edxml", "hostile", "fuzz"):
+        for seed in Path("tests/corpus", folder).iterdir():
+            if seed.suffix in (".edxml", ".xml") and seed.stat().st_size < 64_000:
+                shutil.copy(seed, scratch / f"{folder}-{seed.name}")
+    options = session.posargs or ["-max_total_time=600", "-rss_limit_mb=2048"]
+    session.run("python", "tests/fuzz/atheris_parsers.py", str(scratch), *options)
+
+
+@nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Every benchmark under benchmarks/ (or the ones named after ``--``), each printing a table."""
     session.install("-e", ".[dev,bench]")

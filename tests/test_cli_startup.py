@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qnegov.cli._codes import KIND_NAMES
+from qnegov.cli._codes import CSV_ENCODINGS, KIND_NAMES
 
 # what a command may never load just to parse its arguments
 HEAVY = ("pydantic", "httpx", "signxml", "cryptography", "xmlschema", "jinja2", "yaml", "lxml")
@@ -111,6 +111,12 @@ def test_kind_names_match_the_library() -> None:
     from qnegov.codes import KINDS
 
     assert tuple(sorted(KINDS)) == KIND_NAMES
+
+
+def test_csv_encodings_match_the_library() -> None:
+    from qnegov.codes import _csvfile
+
+    assert _csvfile.CSV_ENCODINGS == CSV_ENCODINGS
 
 
 def test_startup_benchmark_smoke_runs() -> None:

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from qnegov._i18n import tr
 from qnegov.errors import QnegovError, UnsafeXMLError
-from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
+from qnegov.report import (
+    DEFAULT_MAX_ISSUES_PER_CODE,
+    Issue,
+    Report,
+    Severity,
+    issue_code,
+    issue_from_error,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -105,8 +112,9 @@ def _check_wellformed(path: Path) -> None:
 
     for _event, element in _xml.iterparse(path, events=("end",)):
         element.clear(keep_tail=False)
-        while element.getprevious() is not None:
-            del element.getparent()[0]
+        parent = element.getparent()  # None for the root, whose siblings are comments or PIs
+        while parent is not None and element.getprevious() is not None:
+            del parent[0]
 
 
 def validate(
@@ -125,6 +133,7 @@ def validate(
     progress: Callable[[str, int | None], Callable[[int], None]] | None = None,
     keep_issues: bool = True,
     fast: bool = True,
+    max_issues_per_code: int | None = DEFAULT_MAX_ISSUES_PER_CODE,
 ) -> Report:
     """Validate every file into one :class:`~qnegov.report.Report`; bad input never raises.
 
@@ -139,6 +148,8 @@ def validate(
     ``qnegov[dask]``) check several files at once, and cut big registers into ranges; files and
     issues still come out in input order, as a serial run gives them. ``fast=False`` validates
     every register record with libxml2 (the bulk fast path reports the same issues).
+    ``max_issues_per_code`` caps the issues of one code in one edXML packet (``None``: no cap;
+    registers have ``max_errors``).
     """
     report = Report(keep_issues=keep_issues)
 
@@ -147,7 +158,16 @@ def validate(
         if on_issue is not None:
             on_issue(recorded)
 
-    options = _Options(strict, signatures, record, max_errors, tuple(rules), builtin_rules, fast)
+    options = _Options(
+        strict,
+        signatures,
+        record,
+        max_errors,
+        tuple(rules),
+        builtin_rules,
+        fast,
+        max_issues_per_code,
+    )
     if schema is not None and (jobs != 1 or client is not None):
         from qnegov.bulk import validate_files
 
@@ -185,7 +205,10 @@ def validate(
             if kind == "edxml":
                 from qnegov.edxml import validate as validate_packet
 
-                for issue in validate_packet(path, strict=strict).issues:
+                checked = validate_packet(
+                    path, strict=strict, max_issues_per_code=max_issues_per_code
+                )
+                for issue in checked.issues:
                     add(issue)
                 if signatures:
                     for issue in signature_issues(path):
@@ -222,6 +245,7 @@ class _Options:
     rules: tuple[AnyRule | str, ...]
     builtin_rules: bool
     fast: bool
+    max_issues_per_code: int | None
 
 
 def _check_one(item: tuple[str, _Options]) -> Report:
@@ -236,6 +260,7 @@ def _check_one(item: tuple[str, _Options]) -> Report:
         rules=options.rules,
         builtin_rules=options.builtin_rules,
         fast=options.fast,
+        max_issues_per_code=options.max_issues_per_code,
     )
 
 

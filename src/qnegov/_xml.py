@@ -644,11 +644,23 @@ def parse_with_target(
     them to targets only in its error log).
     """
     stream, label, prolog, raw = _prepare(source, name, limits)
-    parser = _new_parser(prolog.encoding, target=_DepthBound(target, label), recover=recover)
+    bound = _DepthBound(target, label)
+    parser = _new_parser(prolog.encoding, target=bound, recover=recover)
     try:
-        return _parse_target(stream, parser, target, chunk_size, track_lines)
+        result = _parse_target(stream, parser, target, chunk_size, track_lines)
+        if not recover:
+            _refuse_namespace_errors(parser, label, unbound_allowed=unbound is not None)
+        return result
     except etree.XMLSyntaxError as exc:
         raise _translate(exc, label) from None
+    except UnicodeDecodeError:
+        # libxml2 in recover mode hands on a reference to a surrogate (&#xD800;) as bytes
+        # that are not UTF-8; the strict pass has already said what is wrong with the file
+        raise XMLSyntaxError(
+            tr("a character reference names no Unicode character (a surrogate)"),
+            file=label,
+            line=getattr(target, "line", None),
+        ) from None
     finally:
         if unbound is not None:
             unbound.extend(_unbound_prefixes(parser))
@@ -673,6 +685,24 @@ def _parse_target(
     return parser.close()
 
 
+def _refuse_namespace_errors(
+    parser: etree.XMLParser, label: str, *, unbound_allowed: bool = False
+) -> None:
+    """Namespace errors (``<a:b:c/>``, an undeclared prefix, ``xmlns="not a uri"``) stop the
+    tree forms but not a parser target; refuse them here too, so every form agrees. A caller
+    that collects undeclared prefixes (``unbound=``) reports those itself, by name."""
+    for entry in parser.feed_error_log:
+        if unbound_allowed and entry.type_name == "NS_ERR_UNDEFINED_NAMESPACE":
+            continue
+        if entry.level >= etree.ErrorLevels.ERROR:
+            raise XMLSyntaxError(
+                tr("malformed XML: {detail}", detail=entry.message),
+                file=label,
+                line=entry.line or None,
+                column=entry.column or None,
+            )
+
+
 class _DepthBound:
     """Forwards every target callback, counting open elements (libxml2 does not, for targets)."""
 
@@ -686,6 +716,32 @@ class _DepthBound:
             self._wants_nsmap = len(inspect.signature(target.start).parameters) >= 3
         except (TypeError, ValueError):
             self._wants_nsmap = False
+        self._names: set[str] = set()
+        self._uris: set[str] = set()
+
+    def _check_names(self, tag: str, attrib: Any) -> None:
+        """Refuse what a repairing parse lets through and no lxml tree could hold: a name
+        with two colons (``a:b:c``) or a namespace that is not a URI (each name checked once;
+        libxml2 has already checked that names are XML names)."""
+        for name, what in ((tag, "element"), *((key, "attribute") for key in attrib)):
+            if name in self._names:
+                continue
+            uri, _, local = name[1:].partition("}") if name[:1] == "{" else ("", "", name)
+            if ":" in local or (uri and uri not in self._uris and not self._valid_uri(uri)):
+                raise XMLSyntaxError(
+                    tr("malformed XML: {detail}", detail=f"invalid {what} name {name!r}"),
+                    file=self._label,
+                    line=getattr(self._target, "line", None),
+                )
+            self._names.add(name)
+
+    def _valid_uri(self, uri: str) -> bool:
+        try:
+            etree.Element(f"{{{uri}}}a")  # lxml's own check of a namespace URI
+        except ValueError:
+            return False
+        self._uris.add(uri)
+        return True
 
     def start(self, tag: str, attrib: Any, nsmap: Any = None) -> Any:
         self._depth += 1
@@ -696,6 +752,9 @@ class _DepthBound:
                 file=self._label,
                 line=getattr(self._target, "line", None),
             )
+        names = self._names
+        if tag not in names or any(key not in names for key in attrib):
+            self._check_names(tag, attrib)
         if self._wants_nsmap:
             return self._start(tag, attrib, nsmap)
         return self._start(tag, attrib)

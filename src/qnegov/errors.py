@@ -113,6 +113,17 @@ class QnegovError(Exception):
         where = self.location
         return f"{where}: {self.message}" if where else self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state: the keyword-only constructors cannot be called again with ``args``,
+        and an error that cannot cross from a worker process breaks the whole pool."""
+        return (_rebuild, (type(self), self.message), dict(self.__dict__))
+
+
+def _rebuild(cls: type[QnegovError], message: str) -> QnegovError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    return error
+
 
 class InputError(QnegovError, OSError):
     """A file could not be read at all (missing, a directory, permission denied)."""

@@ -23,10 +23,12 @@ from qnegov._i18n import tr
 from qnegov.errors import QnegovError, XMLError
 
 __all__ = [
+    "DEFAULT_MAX_ISSUES_PER_CODE",
     "Issue",
     "IssueCode",
     "Report",
     "Severity",
+    "cap_issues",
     "issue_code",
     "issue_from_error",
     "registered_issue_codes",
@@ -92,6 +94,14 @@ UNSAFE_XML = issue_code(
     area="xml",
 )
 UNREADABLE_INPUT = issue_code("unreadable_input", "The file could not be read.", area="xml")
+ISSUES_CAPPED = issue_code(
+    "issues_capped",
+    "More issues of one code in one file than the cap; the rest are counted, not listed.",
+    area="xml",
+)
+DEFAULT_MAX_ISSUES_PER_CODE: Final = 1000
+"""How many issues of one code one file may list: a hostile file with 40,000 bad attributes
+must not produce 40,000 lines of output."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +145,38 @@ def issue_from_error(error: QnegovError, *, file: str | None = None) -> Issue:
         line=error.line,
         column=error.column,
     )
+
+
+def cap_issues(issues: Iterable[Issue], limit: int | None) -> list[Issue]:
+    """The first ``limit`` issues of each (file, code), then one ``issues_capped`` summary per
+    capped pair saying how many more there were (``limit=None``: every issue)."""
+    if limit is None:
+        return list(issues)
+    kept: list[Issue] = []
+    seen: Counter[tuple[str | None, str]] = Counter()
+    for issue in issues:
+        key = (issue.file, issue.code)
+        seen[key] += 1
+        if seen[key] <= limit:
+            kept.append(issue)
+    for (file, code), count in seen.items():
+        if count > limit:
+            kept.append(
+                Issue(
+                    ISSUES_CAPPED,
+                    Severity.INFO,
+                    tr(
+                        "{more} more {code} issues in this file are not listed "
+                        "(at most {limit} per code)",
+                        more=count - limit,
+                        code=code,
+                        limit=limit,
+                    ),
+                    file=file,
+                    rule=code,
+                )
+            )
+    return kept
 
 
 @dataclass

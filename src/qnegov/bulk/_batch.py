@@ -40,7 +40,7 @@ from qnegov.bulk._rules import (
 )
 from qnegov.bulk._scan import RecordTag, _tag_end, element_end
 from qnegov.bulk._schema import COPY_SUFFIX, RecordSchema, RootConstraint
-from qnegov.errors import XMLSyntaxError
+from qnegov.errors import UnsafeXMLError, XMLSyntaxError
 from qnegov.report import Severity
 
 __all__ = ["BATCH_BYTES", "Plan", "RangeResult", "RawIssue", "Task", "run_task"]
@@ -108,6 +108,14 @@ class RangeResult:
     """Per bucket, (offset, length) pairs of its rows in ``key_file``, flat and compact: the
     parent keeps these for every range until the end."""
     key_file: str | None = None
+
+
+class RangeRefused(Exception):
+    """A range stopped by an unsafe record; ``error``'s line counts from the range's start."""
+
+    def __init__(self, error: UnsafeXMLError) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class _Worker:
@@ -267,10 +275,17 @@ class _Range:
         """Validate one batch (a whole number of records, given in pieces) and move on.
 
         The batch's issues are put in record order (schema errors of a record, then its rule
-        findings), so the output does not depend on where batches and ranges were cut."""
+        findings), so the output does not depend on where batches and ranges were cut. A hostile
+        record (too deep, too big) stops the file; its line, counted by libxml2 from the piece
+        that failed, is counted from the range's start instead."""
         issues = self.result.issues
         before = len(issues)
-        self.batch_issues(*parts)
+        try:
+            self.batch_issues(*parts)
+        except UnsafeXMLError as exc:
+            if exc.line is not None:
+                exc.line += self.result.newlines
+            raise RangeRefused(exc) from None
         if len(issues) - before > 1:
             issues[before:] = sorted(issues[before:], key=_record_order)
 

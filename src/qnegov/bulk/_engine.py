@@ -37,6 +37,7 @@ from qnegov._i18n import get_language, tr
 from qnegov._resources import schema_path
 from qnegov.bulk._batch import (
     Plan,
+    RangeRefused,
     RangeResult,
     RawIssue,
     Task,
@@ -543,24 +544,30 @@ def _validate(
             tasks = backend.tasks_plain(head, size, jobs, tag)
         else:
             tasks = _tasks_stream(head, raw, tag)
-        for task, result in backend.results(plan, tasks, jobs):
-            for issue in _absolute(result.issues, merge, label):
-                yield issue
-                emitted += 1
-                if limit_hit():
-                    yield _stopped(label, max_errors)
-                    return
-            if result.key_file is not None:
-                merge.key_parts.append(
-                    (merge.records, merge.newlines, result.key_file, result.key_segments)
-                )
-            if result.tail is not None:
-                merge.tail = result.tail
-                merge.tail_line = merge.newlines + result.tail_line
-            merge.records += result.records
-            merge.newlines += result.newlines
-            if progress is not None:
-                progress(task.end - task.start)
+        try:
+            for task, result in backend.results(plan, tasks, jobs):
+                for issue in _absolute(result.issues, merge, label):
+                    yield issue
+                    emitted += 1
+                    if limit_hit():
+                        yield _stopped(label, max_errors)
+                        return
+                if result.key_file is not None:
+                    merge.key_parts.append(
+                        (merge.records, merge.newlines, result.key_file, result.key_segments)
+                    )
+                if result.tail is not None:
+                    merge.tail = result.tail
+                    merge.tail_line = merge.newlines + result.tail_line
+                merge.records += result.records
+                merge.newlines += result.newlines
+                if progress is not None:
+                    progress(task.end - task.start)
+        except RangeRefused as refused:  # results come in order: merge is at the range's start
+            error = refused.error
+            if error.line is not None:
+                error.line += merge.newlines
+            raise error from None
     for issue in _skeleton(plan, head, merge, rules):
         yield issue
         emitted += 1

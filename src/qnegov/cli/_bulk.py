@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.cli._output import output_file, writing
 
 __all__ = ["add_validate_options", "register", "step_bulk"]
 
@@ -85,17 +86,19 @@ def run_generate(args: argparse.Namespace, ctx: Context) -> int:
     if not 0.0 <= args.error_rate <= 1.0 or args.records < 0:
         ctx.warn(tr("--error-rate must be within 0..1 and --records not negative"))
         return 2
+    output = output_file(args.output)
     progress = ctx.progress(args.records, unit="records")
     try:
-        seeded = generate(
-            args.output,
-            schema=args.schema,
-            records=args.records,
-            error_rate=args.error_rate,
-            seed=args.seed,
-            kinds=kinds,
-            progress=progress.update,
-        )
+        with writing(output):
+            seeded = generate(
+                args.output,
+                schema=args.schema,
+                records=args.records,
+                error_rate=args.error_rate,
+                seed=args.seed,
+                kinds=kinds,
+                progress=progress.update,
+            )
     except ValueError as exc:
         ctx.warn(str(exc))
         return 2

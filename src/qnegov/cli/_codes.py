@@ -7,7 +7,7 @@ a CSV file and reports every unreadable or non-canonical value with the shared r
 from __future__ import annotations
 
 import argparse
-import csv
+import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,7 +17,6 @@ from typing import Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.errors import InputError
 from qnegov.report import Report, Severity
 
 __all__ = ["KIND_NAMES", "register", "step_codes"]
@@ -25,6 +24,8 @@ __all__ = ["KIND_NAMES", "register", "step_codes"]
 _KIND_HELP: Final = "agency|citizen|tax|document|docid|unit|phone"
 KIND_NAMES: Final = ("agency", "citizen", "docid", "document", "phone", "tax", "unit")
 """``qnegov.codes.KINDS`` by name (a test keeps them equal): the parser must not load codes."""
+CSV_ENCODINGS: Final = ("auto", "utf-8", "utf-16", "windows-1258", "latin-1")
+"""``qnegov.codes._csvfile.CSV_ENCODINGS``, repeated likewise (a test keeps them equal)."""
 
 
 def _date(text: str) -> date:
@@ -93,7 +94,21 @@ def register(
     many.add_argument(
         "--no-header", action="store_true", help=tr("the first row is data, not a header")
     )
-    many.add_argument("--delimiter", default=",", help=tr("field delimiter (default: ,)"))
+    many.add_argument(
+        "--delimiter",
+        default=",",
+        type=_delimiter,
+        help=tr("field delimiter, one character (default: ,)"),
+    )
+    many.add_argument(
+        "--encoding",
+        default="auto",
+        choices=CSV_ENCODINGS,
+        help=tr(
+            "text encoding of the CSV (default: auto: a byte-order mark, else UTF-8, "
+            "else windows-1258)"
+        ),
+    )
     many.add_argument(
         "--birth-date-column",
         metavar="N",
@@ -235,30 +250,36 @@ def _cell(row: list[str], index: int | None) -> str:
     return row[index].strip() if index is not None and index < len(row) else ""
 
 
+def _delimiter(text: str) -> str:
+    """A usage error (exit 2) rather than the csv module's TypeError deep in the run."""
+    if len(text) != 1 or text in '\r\n"':
+        raise argparse.ArgumentTypeError(
+            tr(
+                "the delimiter must be one character other than a quote or newline: {text!r}",
+                text=text,
+            )
+        )
+    return text
+
+
 def run_check(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.codes import CitizenId, read_code
+    from qnegov.codes._csvfile import read_rows
 
     path: Path = args.file
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as err:
-        raise InputError(
-            tr("cannot read {file}: {reason}", file=path, reason=err.strerror or err), file=path
-        ) from None
     cross = args.birth_date_column is not None or args.sex_column is not None
     if cross and args.kind != "citizen":
-        handle.close()
         ctx.warn(tr("--birth-date-column and --sex-column need --kind citizen"))
         return 2
+    rows = read_rows(path, delimiter=args.delimiter, encoding=args.encoding)
     report = Report(files=[str(path)], keep_issues=False)
     renderer = ctx.renderer()
     renderer.start()
     checked = 0
-    with handle:
-        rows = csv.reader(handle, delimiter=args.delimiter)
-        header = None if args.no_header else next(rows, None)
+    with contextlib.closing(rows):
+        header = None if args.no_header else next(rows, (0, None))[1]
         first = next(rows, None) if header is None else None
-        width = len(header) if header is not None else (None if first is None else len(first))
+        width = len(header) if header is not None else (None if first is None else len(first[1]))
         try:
             index = _column_index(header, args.column, width)
             birth_at = _optional_index(header, args.birth_date_column, width)
@@ -266,7 +287,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
         except _NoColumn as exc:
             return _usage(ctx, "check", str(exc))
         data = rows if first is None else itertools.chain([first], rows)
-        for record, row in enumerate(data):
+        for record, (line, row) in enumerate(data):
             cell = _cell(row, index)
             if not cell:
                 continue
@@ -280,9 +301,7 @@ def run_check(args: argparse.Namespace, ctx: Context) -> int:
                 if issue.severity is Severity.INFO:
                     continue
                 located = report.add(
-                    replace(
-                        issue, file=str(path), line=rows.line_num, column=index + 1, record=record
-                    )
+                    replace(issue, file=str(path), line=line, column=index + 1, record=record)
                 )
                 renderer.issue(located)
     renderer.finish(report.finish())
@@ -339,6 +358,7 @@ def step_codes(ctx: Context, workdir: Path) -> None:
             on=None,
             no_header=False,
             delimiter=",",
+            encoding="auto",
             birth_date_column="ngay_sinh" if kind == "citizen" else None,
             sex_column="gioi_tinh" if kind == "citizen" else None,
         )

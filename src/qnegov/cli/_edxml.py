@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.cli._output import output_file, output_folder, writing
 from qnegov.errors import DescriptionError, NonConformingPacket, QnegovError
-from qnegov.report import Issue, Report
+from qnegov.report import DEFAULT_MAX_ISSUES_PER_CODE, Issue, Report
 
 if TYPE_CHECKING:  # imported in the commands: building the parser must not load pydantic
     pass
@@ -30,11 +31,13 @@ def is_edxml(path: Path) -> bool:
     return kind_of(path)[0] == "edxml"
 
 
-def edxml_report(path: Path, *, strict: bool) -> Report:
+def edxml_report(
+    path: Path, *, strict: bool, max_issues_per_code: int | None = DEFAULT_MAX_ISSUES_PER_CODE
+) -> Report:
     """The full edXML validation of one file (never raises for bad input)."""
     from qnegov.edxml import validate
 
-    return validate(path, strict=strict)
+    return validate(path, strict=strict, max_issues_per_code=max_issues_per_code)
 
 
 def register(
@@ -223,6 +226,7 @@ def run_build(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     if args.source is None or args.output is None:
         return _build_usage(ctx, tr("give --from FILE and -o FILE (or --example KIND)"))
+    output = output_file(args.output)
     try:
         packet = packet_from_description(
             read_description(args.source),
@@ -242,7 +246,8 @@ def run_build(args: argparse.Namespace, ctx: Context) -> int:
         report.extend(i for i in exc.issues if isinstance(i, Issue))
         ctx.emit_report(report.finish())
         return exc.exit_code
-    write(packet, args.output)
+    with writing(output):
+        write(packet, output)
     ctx.echo(tr("wrote {path}", path=args.output))
     return 0
 
@@ -255,7 +260,7 @@ def _build_usage(ctx: Context, message: str) -> int:
 def run_extract(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.edxml import Envelope, read
 
-    packet = read(args.file, attachment_dir=args.output)
+    packet = read(args.file, attachment_dir=output_folder(args.output))
     if not isinstance(packet, Envelope):
         ctx.echo(tr("a status packet carries no attachments"))
         return 0

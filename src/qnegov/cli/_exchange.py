@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
-from qnegov.errors import InputError, QnegovError, RemoteError
+from qnegov.cli._output import output_file, write_output, writing
+from qnegov.errors import QnegovError, RemoteError
 from qnegov.exchange._hub_arguments import add_serve_arguments
 from qnegov.exchange._profile import Profile, load_profile
 
@@ -127,17 +128,14 @@ def run_inbox(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_fetch(args: argparse.Namespace, ctx: Context) -> int:
-    if not args.output.parent.is_dir():
-        raise InputError(
-            tr("cannot write {path}: {reason}", path=args.output, reason=tr("no such folder"))
-        )
+    output = output_file(args.output)
     profile = _profile(args, ctx)
     if profile.api == "lgsp":
         with _lgsp(profile) as lgsp:
-            args.output.write_bytes(lgsp.fetch(args.doc_id))
+            write_output(output, lgsp.fetch(args.doc_id))
     else:
-        with _vdxp(profile) as vdxp:
-            vdxp.download(args.doc_id, args.output)
+        with _vdxp(profile) as vdxp, writing(output):
+            vdxp.download(args.doc_id, output)
     ctx.echo(tr("wrote {path} ({size} bytes)", path=args.output, size=args.output.stat().st_size))
     return 0
 

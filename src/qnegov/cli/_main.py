@@ -52,11 +52,16 @@ EXIT_OK: Final = 0
 EXIT_INVALID: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_UNREADABLE: Final = 3
+EXIT_BUG: Final = 4
+"""An exception qnegov did not expect: a bug in qnegov, never a verdict on the input."""
+
+REPORT_TO: Final = "the qnegov maintainers, with the input file (see docs/cli.md, 'Bugs')"
 
 
 def _epilog() -> str:
     return tr(
-        "exit codes: 0 ok, 1 invalid input found, 2 usage error, 3 unreadable or unsafe input.\n"
+        "exit codes: 0 ok, 1 invalid input found, 2 usage error, 3 unreadable or unsafe input, "
+        "4 internal error (a bug in qnegov; --debug shows its traceback).\n"
         "Global options (--format, --lang, --quiet) may come before or after the command.\n"
         "QNEGOV_LANG=vi selects Vietnamese messages."
     )
@@ -87,6 +92,12 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         action="store_true",
         default=default(False),
         help=tr("print only problems, no progress or notes"),
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help=tr("on an internal error (exit code 4), print the Python traceback"),
     )
 
 
@@ -174,4 +185,26 @@ def _run(args_list: list[str]) -> int:
     except BrokenPipeError:  # `qnegov ... | head` is normal use
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
+        if args.debug:
+            raise
+        sys.stderr.write(_bug_line(args, exc) + "\n")
+        return EXIT_BUG
     return code
+
+
+def _bug_line(args: argparse.Namespace, exc: BaseException) -> str:
+    """One line naming the input, the exception class and where to report it."""
+    names: list[str] = []
+    for attr in ("file", "files", "source"):
+        value = getattr(args, attr, None)
+        if value is not None:
+            names.extend(str(v) for v in (value if isinstance(value, list) else [value]))
+    where = type(exc).__module__ + "." + type(exc).__qualname__
+    return tr(
+        "qnegov: internal error (a bug in qnegov, not a verdict on the input) while handling "
+        "{files}: {error}; please report it to {report}; --debug shows the traceback",
+        files=", ".join(names) or args.command,
+        error=f"{where}: {exc}"[:300],
+        report=REPORT_TO,
+    )

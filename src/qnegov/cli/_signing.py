@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from qnegov._i18n import tr
 from qnegov.cli._context import Context
+from qnegov.cli._output import output_file, write_output
 from qnegov.errors import InputError, QnegovError, SignatureError
 from qnegov.report import Issue, Report, Severity, issue_code, issue_from_error
 
@@ -279,6 +280,7 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov.signing._packet import is_packet
     from qnegov.signing._verify import parse_large
 
+    output_file(args.output)
     signer = load_signer(args)
     shaped = bool(args.under or args.reference or args.signing_time or args.signature_id)
     policy = policy_by_name(args.policy or ("interop" if shaped else "strict"))
@@ -303,10 +305,7 @@ def run_sign(args: argparse.Namespace, ctx: Context) -> int:
             )
         signer_fn = sign_packet if packet else sign
         signed = signer_fn(tree, signer, policy=policy, name=str(args.file))
-    try:
-        args.output.write_bytes(signed)
-    except OSError as exc:
-        raise InputError(tr("cannot write {path}: {reason}", path=args.output, reason=exc)) from exc
+    write_output(args.output, signed)
     ctx.echo(
         tr(
             "signed {file} -> {out} ({kind}, {policy} policy, signer {signer})",

@@ -14,7 +14,7 @@ from pathlib import Path
 from qnegov._i18n import tr
 from qnegov.cli._bulk import add_validate_options
 from qnegov.cli._context import Context, Progress
-from qnegov.report import Issue, Report
+from qnegov.report import DEFAULT_MAX_ISSUES_PER_CODE, Issue, Report
 
 __all__ = ["register", "validate_files"]
 
@@ -39,7 +39,24 @@ def register(
         action="store_true",
         help=tr("edXML packets: treat every deviation from the standard as an error"),
     )
+    parser.add_argument(
+        "--max-issues-per-code",
+        type=_cap,
+        default=DEFAULT_MAX_ISSUES_PER_CODE,
+        metavar="N",
+        help=tr(
+            "edXML packets: list at most N issues of one code per file, then count the rest "
+            "(0: no cap; default: {n})",
+            n=DEFAULT_MAX_ISSUES_PER_CODE,
+        ),
+    )
     parser.set_defaults(handler=run)
+
+
+def _cap(text: str) -> int | None:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(tr("expected a whole number, got {text!r}", text=text))
+    return int(text) or None
 
 
 def validate_files(paths: list[Path], report: Report, *, strict: bool = False) -> None:
@@ -112,6 +129,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             progress=progress,
             keep_issues=False,  # the renderer holds what it needs
             fast=not args.no_fast_path,
+            max_issues_per_code=args.max_issues_per_code,
         )
     finally:
         for old in shown:

@@ -122,11 +122,32 @@ def invalid_packet(issues: list[Issue], *, file: str | Path | None = None) -> No
 def read_description(path: Path) -> Any:
     """The description in a ``.json``, ``.yaml`` or ``.yml`` file (YAML needs PyYAML)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(
             tr("cannot read file: {reason}", reason=exc.strerror or exc), file=path
         ) from exc
+    try:
+        text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            tr(
+                "the description is not UTF-8 text (byte {offset} on line {line}); "
+                "save it as UTF-8",
+                offset=exc.start,
+                line=line,
+            ),
+            file=path,
+            line=line,
+        ) from None
+    try:
+        return _parse_description(path, text)
+    except RecursionError:
+        raise InputError(tr("the description is nested too deeply to read"), file=path) from None
+
+
+def _parse_description(path: Path, text: str) -> Any:
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml  # type: ignore[import-untyped,unused-ignore]

@@ -63,7 +63,7 @@ from qnegov.errors import (
     XMLSyntaxError,
     ZipBombError,
 )
-from qnegov.report import Issue, Severity
+from qnegov.report import DEFAULT_MAX_ISSUES_PER_CODE, Issue, Severity, cap_issues
 
 __all__ = ["read", "read_packet"]
 
@@ -78,8 +78,10 @@ def read(
     name: str | None = None,
     attachment_dir: str | Path | None = None,
     limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+    max_issues_per_code: int | None = DEFAULT_MAX_ISSUES_PER_CODE,
 ) -> Packet:
-    """Read a document or status packet; deviations are in the returned model's ``issues``.
+    """Read a document or status packet; deviations are in the returned model's ``issues``
+    (at most ``max_issues_per_code`` of one code, then an ``issues_capped`` summary).
 
     ``strict`` turns deviations into errors and raises :class:`NonConformingPacket` if any is
     found. Attachments larger than ``limits.memory_bytes`` are decoded to files: in
@@ -88,7 +90,12 @@ def read(
     :class:`~qnegov.errors.PacketError`.
     """
     packet, _root, issues = read_packet(
-        source, strict=strict, name=name, attachment_dir=attachment_dir, limits=limits
+        source,
+        strict=strict,
+        name=name,
+        attachment_dir=attachment_dir,
+        limits=limits,
+        max_issues_per_code=max_issues_per_code,
     )
     if strict:
         blocking = [i for i in issues if i.severity.blocks]
@@ -114,6 +121,7 @@ def read_packet(
     name: str | None = None,
     attachment_dir: str | Path | None = None,
     limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+    max_issues_per_code: int | None = DEFAULT_MAX_ISSUES_PER_CODE,
 ) -> tuple[Packet, Node, tuple[Issue, ...]]:
     """Read without raising for deviations: (packet with issues, node tree, issues)."""
     label = _xml.source_name(source, name)
@@ -121,7 +129,7 @@ def read_packet(
     reading = _Reading(label, strict, folder, limits)
     root = reading.collect(source, name)
     packet = reading.interpret(root)
-    issues = tuple(reading.issues)
+    issues = tuple(cap_issues(reading.issues, max_issues_per_code))
     return packet.model_copy(update={"issues": issues}), root, issues
 
 
@@ -156,14 +164,17 @@ class _Reading:
             self._unbound.clear()
             self._recovered(exc.line or 0, exc.column or 0, exc.message)
             collector = Collector(self._decode)
-            _xml.parse_with_target(
-                source,
-                collector,
-                name=name,
-                track_lines=True,
-                recover=True,
-                unbound=self._unbound,
-            )
+            try:
+                _xml.parse_with_target(
+                    source,
+                    collector,
+                    name=name,
+                    track_lines=True,
+                    recover=True,
+                    unbound=self._unbound,
+                )
+            except XMLSyntaxError:
+                raise exc from None  # beyond repair: the strict pass said what is wrong
             found = collector.root
             if found is None or found.name != "edXML" or found.ns != NS:
                 raise  # repairing is for edXML packets only: report what is wrong with the file

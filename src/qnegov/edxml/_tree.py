@@ -141,15 +141,32 @@ class Node:
     result: object | None = None
     nsmap: dict[str | None, str] = field(default_factory=dict)
     """Namespace declarations made on this element (prefix -> URI), to write it back alike."""
+    nth: int = field(default=1, repr=False)
+    """Position among the siblings of the same name (1-based), set when they are indexed."""
+    _index: dict[str, list[Node]] | None = field(default=None, repr=False)
+    _indexed: int = field(default=-1, repr=False)
 
     @property
     def text(self) -> str:
         """The element's own text, stripped."""
         return "".join(self.parts).strip()
 
+    def _by_name(self) -> dict[str, list[Node]]:
+        """Children grouped by name, built once (a packet with 40,000 siblings must not cost
+        40,000 scans of them); rebuilt if children were added since."""
+        index = self._index
+        if index is None or self._indexed != len(self.children):
+            index = {}
+            for child in self.children:
+                same = index.setdefault(child.name, [])
+                same.append(child)
+                child.nth = len(same)
+            self._index, self._indexed = index, len(self.children)
+        return index
+
     def find(self, name: str) -> list[Node]:
         """Children called ``name`` (any namespace)."""
-        return [c for c in self.children if c.name == name]
+        return list(self._by_name().get(name, ()))
 
     def walk(self) -> Iterator[Node]:
         """This node and every descendant, in document order."""
@@ -165,9 +182,9 @@ class Node:
         while node is not None:
             step = node.name
             if node.parent is not None:
-                same = node.parent.find(node.name)
+                same = node.parent._by_name().get(node.name, ())
                 if len(same) > 1:
-                    step += f"[{same.index(node) + 1}]"
+                    step += f"[{node.nth}]"
             steps.append(step)
             node = node.parent
         return "/" + "/".join(reversed(steps))
@@ -238,6 +255,7 @@ class Collector:
                     and not moved_out_of.text
                 ):
                     candidate.children.remove(moved_out_of)  # an empty wrapper of itself
+                    candidate._index = None
                 self.repairs.append(Repair(node, moved_out_of))
                 return candidate
         return top

@@ -25,7 +25,14 @@ from qnegov.edxml._reader import read_packet
 from qnegov.edxml._shapes import CommaId, split_document_id
 from qnegov.edxml._tree import NS, Node
 from qnegov.errors import PacketError, QnegovError, ZipBombError
-from qnegov.report import Issue, Report, Severity, issue_from_error
+from qnegov.report import (
+    DEFAULT_MAX_ISSUES_PER_CODE,
+    Issue,
+    Report,
+    Severity,
+    cap_issues,
+    issue_from_error,
+)
 
 __all__ = ["check_rules", "schema_for", "validate"]
 
@@ -45,12 +52,18 @@ def validate(
     strict: bool = False,
     name: str | None = None,
     limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+    max_issues_per_code: int | None = DEFAULT_MAX_ISSUES_PER_CODE,
 ) -> Report:
-    """Everything wrong with a packet, as one :class:`Report` (never raises for bad input)."""
+    """Everything wrong with a packet, as one :class:`Report` (never raises for bad input).
+
+    At most ``max_issues_per_code`` issues of one code are listed, then one ``issues_capped``
+    summary counts the rest (``None``: list them all)."""
     label = _xml.source_name(source, name)
     report = Report(files=[label])
     try:
-        packet, root, issues = read_packet(source, strict=strict, name=name, limits=limits)
+        packet, root, issues = read_packet(
+            source, strict=strict, name=name, limits=limits, max_issues_per_code=None
+        )
     except ZipBombError as exc:
         report.add(
             Issue(
@@ -68,13 +81,14 @@ def validate(
     except QnegovError as exc:
         report.add(issue_from_error(exc, file=label))
         return report.finish()
-    report.extend(issues)
+    found = list(issues)
     seen_lines = {i.line for i in issues}
     kind = "document" if isinstance(packet, Envelope) else "status"
     for issue in _schema_issues(root, kind, "strict" if strict else "compat", label):
         if issue.line not in seen_lines:
-            report.add(issue)
-    report.extend(check_rules(packet, label, strict, root))
+            found.append(issue)
+    found.extend(check_rules(packet, label, strict, root))
+    report.extend(cap_issues(found, max_issues_per_code))
     return report.finish()
 
 
@@ -101,26 +115,61 @@ def _schema_issues(root: Node, kind: str, level: str, label: str) -> list[Issue]
     return found
 
 
-def _to_lxml(node: Node) -> etree._Element:
-    """The envelope as an lxml tree, line numbers kept, attachment text left out."""
-    element = etree.Element(_tag(node), {k: v for k, v in node.attrib.items()})
-    _fill(element, node)
-    return element
+def _to_lxml(root: Node) -> etree._Element:
+    """The envelope as an lxml tree, line numbers kept, attachment text left out.
+
+    The tree is written out as XML and parsed back: lxml sets attributes one by one with a
+    scan of those already set (quadratic: 40,000 attributes took 15 s), libxml2's parser
+    does not. Each start tag is written on its line of the original (newlines pad the space
+    between elements), so the schema's errors carry the packet's own line numbers, past
+    65,535 too (``sourceline`` cannot be set that high).
+    """
+    prefixes: dict[str, str] = {_XML_NS: "xml"}
+    for node in root.walk():
+        for ns in (node.ns, *(k[1:].partition("}")[0] for k in node.attrib if k[:1] == "{")):
+            if ns and ns not in prefixes:
+                prefixes[ns] = f"ns{len(prefixes) - 1}"
+    declared = "".join(
+        f' xmlns:{prefix}="{ns.translate(_ATTR_ESCAPES)}"'
+        for ns, prefix in prefixes.items()
+        if ns != _XML_NS
+    )
+    out: list[str] = []
+    _write(root, out, prefixes, [1], declared)
+    return _xml.parse_bytes("".join(out).encode("utf-8"), name="<envelope>")
 
 
-def _fill(element: etree._Element, node: Node) -> None:
-    element.sourceline = node.line  # type: ignore[assignment]  # writable at runtime
-    if node.decoder is not None:
-        element.text = ""
-    elif not node.children:
-        element.text = "".join(node.parts)
+_TEXT_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES: Final = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
+_XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+
+
+def _write(
+    node: Node, out: list[str], prefixes: dict[str, str], line: list[int], declared: str = ""
+) -> None:
+    """``node`` as XML, its start tag on ``node.line`` (``line`` is where the writing is);
+    every namespace was given a prefix on the root (``declared``)."""
+    tag = f"{prefixes[node.ns]}:{node.name}" if node.ns else node.name
+    if node.line > line[0]:
+        out.append("\n" * (node.line - line[0]))
+        line[0] = node.line
+    out.append(f"<{tag}{declared}")
+    for key, value in node.attrib.items():
+        name = key
+        if key[:1] == "{":
+            ns, _, local = key[1:].partition("}")
+            name = f"{prefixes[ns]}:{local}"
+        out.append(f' {name}="{value.translate(_ATTR_ESCAPES)}"')
+    out.append(">")
+    if node.decoder is None and not node.children:
+        text = "".join(node.parts)
+        line[0] += text.count("\n")
+        out.append(text.translate(_TEXT_ESCAPES))
     for child in node.children:
-        sub = etree.SubElement(element, _tag(child), dict(child.attrib))
-        _fill(sub, child)
-
-
-def _tag(node: Node) -> str:
-    return f"{{{node.ns}}}{node.name}" if node.ns else node.name
+        _write(child, out, prefixes, line)
+    out.append(f"</{tag}>")
 
 
 def check_rules(

@@ -111,7 +111,7 @@ def load_profile(path: Path | None) -> Profile:
     if chosen.exists():
         try:
             data = tomllib.loads(chosen.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise InputError(str(exc), file=str(chosen)) from exc
     elif path is not None:
         raise InputError(tr("cannot read file: {reason}", reason="not found"), file=str(path))

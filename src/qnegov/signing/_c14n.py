@@ -15,12 +15,15 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import tr
-from qnegov.errors import PolicyViolation
+from qnegov.errors import PolicyViolation, SignatureError, UnsafeXMLError
 from qnegov.signing._algorithms import C14NMethod
 
 __all__ = ["canonicalize", "detach_signature"]
 
 _XML_NS: Final = "{http://www.w3.org/XML/1998/namespace}"
+MAX_C14N_ATTRIBUTES: Final = 1_000
+"""Attributes one element may carry to be canonicalised: libxml2's C14N sorts them in time
+quadratic in their number (40,000 on one element took minutes); real documents carry a few."""
 
 
 def canonicalize(
@@ -36,6 +39,7 @@ def canonicalize(
     ``SignedInfo``): a same-document reference (``URI=""`` or ``#id``) drops them before any
     transform runs, so its content never carries comments whatever the method.
     """
+    _refuse_attribute_floods(node.getroot() if isinstance(node, etree._ElementTree) else node)
     if (
         isinstance(node, etree._Element)
         and not method.exclusive
@@ -43,13 +47,34 @@ def canonicalize(
         and _needs_standalone(node)
     ):
         node = _standalone(node, version_11=method.version_11)
-    return etree.tostring(
-        node,
-        method="c14n",
-        exclusive=method.exclusive,
-        with_comments=comments,
-        inclusive_ns_prefixes=list(prefixes) if prefixes and method.exclusive else None,
-    )
+    try:
+        return etree.tostring(
+            node,
+            method="c14n",
+            exclusive=method.exclusive,
+            with_comments=comments,
+            inclusive_ns_prefixes=list(prefixes) if prefixes and method.exclusive else None,
+        )
+    except etree.C14NError:  # found by the fuzzer: libxml2 refuses e.g. a relative namespace URI
+        raise SignatureError(
+            tr("the document cannot be canonicalised (is a namespace URI relative?)")
+        ) from None
+
+
+def _refuse_attribute_floods(root: etree._Element) -> None:
+    for element in root.iter():
+        if len(element.attrib) > MAX_C14N_ATTRIBUTES:
+            line = element.sourceline
+            raise UnsafeXMLError(
+                tr(
+                    "an element with {count} attributes is refused (at most {limit} can be "
+                    "canonicalised)",
+                    count=len(element.attrib),
+                    limit=MAX_C14N_ATTRIBUTES,
+                ),
+                construct="attribute count",
+                line=line if isinstance(line, int) else None,
+            )
 
 
 def _needs_standalone(node: etree._Element) -> bool:

@@ -38,7 +38,7 @@ def load_agencies(path: Path, store: Store) -> int:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(str(exc.strerror or exc), file=str(path)) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # not UTF-8, or not TOML
         raise InputError(str(exc), file=str(path)) from exc
     count = 0
     for entry in data.get("agency", []):
