@@ -67,6 +67,7 @@ def test_help_imports_only_the_cli_frame() -> None:
         "qnegov.cli._bulk",
         "qnegov.cli._codes",
         "qnegov.cli._demo",
+        "qnegov.cli._output",  # the shared -o checks (pathlib and errors only)
         "qnegov.cli._edxml",
         "qnegov.cli._exchange",
         "qnegov.cli._signing",

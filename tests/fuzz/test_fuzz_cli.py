@@ -71,7 +71,8 @@ def test_codes_check(workspace: Workspace, data: bytes, kind: str) -> None:
         argv = ["codes", "check", str(path), "--column", "2", "--kind", kind]
         if kind == "citizen":
             argv += ["--birth-date-column", "3", "--sex-column", "4"]
-        check_outcome(run_cli(argv), READ_CODES, data, ".csv")
+        # 2: a mutated file may have fewer columns than asked for, a usage error (issue 15)
+        check_outcome(run_cli(argv), READ_CODES | {2}, data, ".csv")
 
 
 @fuzz_settings(80)
