@@ -8,7 +8,6 @@ A regression in the sanitiser (backslashes kept, a leading ``..`` kept) fails th
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,32 +16,15 @@ from qnegov.cli import main
 from qnegov.edxml import (
     Attachment,
     AttachmentLimits,
-    DocumentCode,
-    DocumentType,
     Envelope,
-    MessageHeader,
-    Organization,
-    OtherInfo,
     Payload,
-    PromulgationInfo,
-    SignerInfo,
     new_document,
     read,
     write,
 )
 from qnegov.errors import QnegovError
 
-HEADER = MessageHeader(
-    from_=Organization(organ_id="000.00.00.H47"),
-    to=(Organization(organ_id="000.00.00.G22"),),
-    code=DocumentCode.parse("07/UBND-VP"),
-    promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
-    subject="Thử",
-    document_type=DocumentType(type_name="Công văn"),
-    signer_info=SignerInfo(full_name="A"),
-    other_info=OtherInfo(priority=0),
-    steering_type=1,
-)
+from ._packets import HEADER
 
 HOSTILE = [
     "..",

@@ -8,7 +8,6 @@ user named is the only place a file may appear, and no file already there is rep
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -17,14 +16,7 @@ import pytest
 from qnegov.cli import main
 from qnegov.edxml import (
     Attachment,
-    DocumentCode,
-    DocumentType,
-    MessageHeader,
-    Organization,
-    OtherInfo,
     Payload,
-    PromulgationInfo,
-    SignerInfo,
     build,
     new_document,
     read,
@@ -32,17 +24,7 @@ from qnegov.edxml import (
 from qnegov.edxml._attachments import AttachmentFolder, safe_file_name
 from qnegov.errors import AttachmentError
 
-HEADER = MessageHeader(
-    from_=Organization(organ_id="000.00.00.H47"),
-    to=(Organization(organ_id="000.00.00.G22"),),
-    code=DocumentCode.parse("07/UBND-VP"),
-    promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
-    subject="Thử",
-    document_type=DocumentType(type_name="Công văn"),
-    signer_info=SignerInfo(full_name="A"),
-    other_info=OtherInfo(priority=0),
-    steering_type=1,
-)
+from ._packets import HEADER
 
 HOSTILE = [
     ".",

@@ -6,7 +6,6 @@ import base64
 import io
 import random
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,8 @@ from qnegov import _xml
 from qnegov.edxml import (
     Attachment,
     AttachmentLimits,
-    DocumentCode,
-    DocumentType,
     Envelope,
-    MessageHeader,
-    Organization,
-    OtherInfo,
     Payload,
-    PromulgationInfo,
-    SignerInfo,
     build,
     new_document,
     read,
@@ -32,17 +24,7 @@ from qnegov.edxml import (
 )
 from qnegov.errors import ZipBombError
 
-HEADER = MessageHeader(
-    from_=Organization(organ_id="000.00.00.H47"),
-    to=(Organization(organ_id="000.00.00.G22"),),
-    code=DocumentCode.parse("07/UBND-VP"),
-    promulgation_info=PromulgationInfo(promulgation_date=date(2025, 7, 1)),
-    subject="Thử",
-    document_type=DocumentType(type_name="Công văn"),
-    signer_info=SignerInfo(full_name="A"),
-    other_info=OtherInfo(priority=0),
-    steering_type=1,
-)
+from ._packets import HEADER
 
 
 def _with_transfer(encoded: bytes) -> bytes:

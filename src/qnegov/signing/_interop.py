@@ -46,13 +46,14 @@ from qnegov.signing._algorithms import (
     Transform,
 )
 from qnegov.signing._c14n import canonicalize, detach_signature
-from qnegov.signing._keys import key_size, key_type
+from qnegov.signing._keys import key_type
 from qnegov.signing._policy import INTEROP, QUIRK_ENVELOPED_OBJECT, SignaturePolicy
 from qnegov.signing._structure import b64_content, line_of
 from qnegov.signing._trust import PublicKey, TrustStore, describe_certificate
 from qnegov.signing._verify import (
     SHA1_USED,
     SignedInput,
+    check_public_key,
     input_label,
     load_tree,
     select_signer_certificate,
@@ -855,29 +856,6 @@ def _check_reference(
     return CoveredContent(uri=ref.uri, tag=str(tag), signed_bytes=content, source=target)
 
 
-def _public_key_check(key: object, method: SignatureMethod, policy: SignaturePolicy) -> None:
-    kind, bits = key_type(key), key_size(key)
-    if kind != method.key_type:
-        raise PolicyViolation(
-            tr(
-                "the signer's {kind} key cannot have made a {method} signature",
-                kind=kind,
-                method=method.name,
-            )
-        )
-    floor = policy.min_rsa_bits if kind == "rsa" else policy.min_ec_bits
-    if bits < floor:
-        raise PolicyViolation(
-            tr(
-                "the signer's {kind} key has {bits} bits; the {policy} policy requires {floor}",
-                kind=kind,
-                bits=bits,
-                policy=policy.name,
-                floor=floor,
-            )
-        )
-
-
 def _value_ok(key: object, method: SignatureMethod, data: bytes, value: bytes) -> bool:
     hash_alg = method.digest.hash_algorithm()
     try:
@@ -1035,7 +1013,7 @@ def _verify_one(
                     line=line_of(sig),
                 ) from None
             raise
-        _public_key_check(key, parsed.method, policy)
+        check_public_key(key, parsed.method, policy)
         signing_time = _signing_time(sig, covered)
         for part in covered:
             part._source = None  # results must not keep the private tree alive

@@ -291,8 +291,12 @@ def select_signer_certificate(certs: Sequence[x509.Certificate]) -> x509.Certifi
 
 
 def _check_key(cert: x509.Certificate, method: SignatureMethod, policy: SignaturePolicy) -> None:
-    public = cert.public_key()
-    kind, bits = key_type(public), key_size(public)
+    check_public_key(cert.public_key(), method, policy)
+
+
+def check_public_key(key: object, method: SignatureMethod, policy: SignaturePolicy) -> None:
+    """The signer's key fits the signature method and is as large as the policy asks."""
+    kind, bits = key_type(key), key_size(key)
     if kind != method.key_type:
         raise PolicyViolation(
             tr(
