@@ -81,14 +81,6 @@ def sort_key(files: list[str]) -> Callable[[Issue], tuple[int, int, int, int]]:
     return key
 
 
-def check_one(item: tuple[str, bool]) -> Report:
-    """One file's report, in whichever process checks it (module-level: it must pickle)."""
-    name, strict = item
-    part = Report()
-    validate_files([Path(name)], part, strict=strict)
-    return part
-
-
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from qnegov._validate_any import validate
 
