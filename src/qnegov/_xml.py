@@ -767,10 +767,15 @@ class _DepthBound:
         return getattr(self._target, name)
 
 
+_START_NAME: Final = re.compile(rb"<(?:([A-Za-z_][A-Za-z0-9_.\-]*):)?[^\s/>:!?\x00]+[\s/>]")
+
+
 def _feed_by_tags(
     stream: IO[bytes] | bytes, parser: etree.XMLParser, target: Any, size: int
 ) -> None:
-    """Feed from one start tag's ``<`` to the next, so each start event sees its own line."""
+    """Feed from one start tag's ``<`` to the next, so each start event sees its own line and
+    the prefix its name was written with (``target.prefix``: ``""`` for none, None when the
+    name is not plain ASCII-compatible bytes here, as in UTF-16, or runs past the chunk)."""
     line = 1
     reader = io.BytesIO(stream) if isinstance(stream, bytes) else stream
     while chunk := reader.read(size):
@@ -782,6 +787,8 @@ def _feed_by_tags(
             stop = end if lt < 0 else lt
             if chunk[pos] == 0x3C:  # a piece that opens a tag; continuations keep its line
                 target.line = line
+                named = _START_NAME.match(chunk, pos)
+                target.prefix = None if named is None else (named[1] or b"").decode("ascii")
             parser.feed(chunk[pos:stop])
             line += chunk.count(b"\n", pos, stop)
             pos = stop

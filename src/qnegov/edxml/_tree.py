@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from qnegov._i18n import tr
+from qnegov._location import qualified, step
 from qnegov.edxml._attachments import Base64Decoder
 from qnegov.errors import PacketError
 
@@ -141,9 +142,13 @@ class Node:
     result: object | None = None
     nsmap: dict[str | None, str] = field(default_factory=dict)
     """Namespace declarations made on this element (prefix -> URI), to write it back alike."""
+    prefix: str | None = None
+    """The prefix the start tag was written with (None: none, a default or no namespace)."""
     nth: int = field(default=1, repr=False)
-    """Position among the siblings of the same name (1-based), set when they are indexed."""
+    """Position among the siblings of the same namespace and name (1-based), set when they
+    are indexed."""
     _index: dict[str, list[Node]] | None = field(default=None, repr=False)
+    _expanded: dict[tuple[str | None, str], list[Node]] = field(default_factory=dict, repr=False)
     _indexed: int = field(default=-1, repr=False)
 
     @property
@@ -157,12 +162,21 @@ class Node:
         index = self._index
         if index is None or self._indexed != len(self.children):
             index = {}
+            expanded: dict[tuple[str | None, str], list[Node]] = {}
             for child in self.children:
-                same = index.setdefault(child.name, [])
+                index.setdefault(child.name, []).append(child)
+                same = expanded.setdefault((child.ns, child.name), [])
                 same.append(child)
                 child.nth = len(same)
             self._index, self._indexed = index, len(self.children)
+            self._expanded = expanded
         return index
+
+    def child(self, ns: str | None, name: str, nth: int = 1) -> Node | None:
+        """The ``nth`` child with this namespace and name (1-based), or None."""
+        self._by_name()
+        same = self._expanded.get((ns, name), ())
+        return same[nth - 1] if 0 < nth <= len(same) else None
 
     def find(self, name: str) -> list[Node]:
         """Children called ``name`` (any namespace)."""
@@ -176,17 +190,19 @@ class Node:
 
     @property
     def path(self) -> str:
-        """XPath-like location, with ``[n]`` where siblings share a name."""
+        """The location in the style of :mod:`qnegov._location`: names as written, ``[n]``
+        where siblings share the namespace and name."""
         steps: list[str] = []
         node: Node | None = self
         while node is not None:
-            step = node.name
-            if node.parent is not None:
-                same = node.parent._by_name().get(node.name, ())
-                if len(same) > 1:
-                    step += f"[{node.nth}]"
-            steps.append(step)
-            node = node.parent
+            name = qualified(node.prefix, node.name)
+            parent = node.parent
+            if parent is not None:
+                parent._by_name()
+                same = len(parent._expanded.get((node.ns, node.name), ()))
+                name = step(name, node.nth, same > 1)
+            steps.append(name)
+            node = parent
         return "/" + "/".join(reversed(steps))
 
 
@@ -211,6 +227,9 @@ class Collector:
 
     def __init__(self, on_attachment: Callable[[Node], None]) -> None:
         self.line = 1
+        self.prefix: str | None = None
+        """The prefix of the start tag being read, as the feeder saw it ("": none written;
+        None: not known, so it is inferred from the declarations in force)."""
         self.root: Node | None = None
         self.stack: list[Node] = []
         self.repairs: list[Repair] = []
@@ -223,13 +242,16 @@ class Collector:
         node = Node(local, ns, values, self.line)
         if nsmap:
             node.nsmap = {(p or None): u for p, u in nsmap.items()}
+        written = self.prefix
         if not self.stack:
             if self.root is None:
                 self.root = node
+            node.prefix = written or (None if written == "" else _inferred_prefix(node))
             self.stack.append(node)
             return
         parent = self._container_for(node)
         node.parent = parent
+        node.prefix = written or (None if written == "" else _inferred_prefix(node))
         parent.children.append(node)
         self.stack.append(node)
         if local == "ContentTransferEncoded" and parent.name == "Attachment":
@@ -292,6 +314,18 @@ class Collector:
 
     def close(self) -> Node | None:
         return self.root
+
+
+def _inferred_prefix(node: Node) -> str | None:
+    """A prefix for ``node`` when the start tag's was not seen: none for the default
+    namespace, else the first prefix bound to its namespace."""
+    if node.ns is None:
+        return None
+    scope = in_scope(node)
+    if scope.get(None) == node.ns:
+        return None
+    bound = sorted(p for p, uri in scope.items() if p and uri == node.ns)
+    return bound[0] if bound else None
 
 
 def in_scope(node: Node) -> dict[str | None, str]:

@@ -94,9 +94,11 @@ def validate(
 
 def _schema_issues(root: Node, kind: str, level: str, label: str) -> list[Issue]:
     schema = schema_for(kind, level)
-    tree = _to_lxml(root)
+    prefixes: dict[str, str] = {}
+    tree = _to_lxml(root, prefixes)
     if schema.validate(tree):
         return []
+    uris = {prefix: ns for ns, prefix in prefixes.items()}
     found = []
     errors: Any = schema.error_log  # lxml-stubs lack the iteration the runtime has
     for error in errors:
@@ -108,14 +110,41 @@ def _schema_issues(root: Node, kind: str, level: str, label: str) -> list[Issue]
                 message=tr("schema ({level}): {detail}", level=level, detail=message),
                 file=label,
                 line=error.line or None,
-                path=error.path,
+                path=_node_path(root, error.path, uris),
                 rule=f"qcvn102-2016/{level}/{kind}.xsd",
             )
         )
     return found
 
 
-def _to_lxml(root: Node) -> etree._Element:
+_STEP: Final = re.compile(r"(?:([^:\[/]+):)?([^:\[/]+)(?:\[(\d+)\])?")
+
+
+def _node_path(root: Node, xpath: str | None, uris: dict[str, str]) -> str | None:
+    """The reader's path of the node libxml2 names by ``xpath`` in the rewritten tree (every
+    element prefixed there, so each step is ``prefix:name[n]`` and maps back exactly)."""
+    if not xpath:
+        return None
+    node: Node | None = None
+    for text in xpath.strip("/").split("/"):
+        matched = _STEP.fullmatch(text)
+        if matched is None:
+            break
+        prefix, local, nth = matched.groups()
+        ns = uris.get(prefix) if prefix else None
+        if node is None:
+            if (root.ns, root.name) != (ns, local):
+                return root.path
+            node = root
+            continue
+        found = node.child(ns, local, int(nth or 1))
+        if found is None:
+            break
+        node = found
+    return (node or root).path
+
+
+def _to_lxml(root: Node, prefixes: dict[str, str] | None = None) -> etree._Element:
     """The envelope as an lxml tree, line numbers kept, attachment text left out.
 
     The tree is written out as XML and parsed back: lxml sets attributes one by one with a
@@ -124,7 +153,8 @@ def _to_lxml(root: Node) -> etree._Element:
     between elements), so the schema's errors carry the packet's own line numbers, past
     65,535 too (``sourceline`` cannot be set that high).
     """
-    prefixes: dict[str, str] = {_XML_NS: "xml"}
+    prefixes = {} if prefixes is None else prefixes
+    prefixes[_XML_NS] = "xml"
     for node in root.walk():
         for ns in (node.ns, *(k[1:].partition("}")[0] for k in node.attrib if k[:1] == "{")):
             if ns and ns not in prefixes:
@@ -226,7 +256,7 @@ def check_rules(
                     codes.DOCUMENT_ID_MISMATCH,
                     tr(
                         "DocumentId {value!r} says {got} where {what} is {want}",
-                        value=header.document_id,
+                        value=str(header.document_id),
                         got=got,
                         what=what,
                         want=want,

@@ -16,6 +16,7 @@ from cryptography import x509
 from lxml import etree
 
 from qnegov._i18n import tr
+from qnegov._location import element_path
 from qnegov.errors import SignatureError, SignatureInvalid
 from qnegov.signing._c14n import canonicalize, detach_signature
 from qnegov.signing._structure import find_signature, line_of, parse_signature
@@ -100,7 +101,7 @@ def explain_tree(tree: etree._ElementTree) -> SignatureExplanation:
         return SignatureExplanation(found=False, refusal=exc.code, problems=(exc.message,))
     problems: list[str] = []
     base = SignatureExplanation(
-        found=True, line=line_of(sig), path=tree.getpath(sig), namespace=etree.QName(sig).namespace
+        found=True, line=line_of(sig), path=element_path(sig), namespace=etree.QName(sig).namespace
     )
     try:
         parsed = parse_signature(sig, bad_certificate=lambda e: problems.append(e.message))

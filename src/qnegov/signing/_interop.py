@@ -29,6 +29,7 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import tr
+from qnegov._location import element_path
 from qnegov.errors import (
     AmbiguousSignature,
     PolicyViolation,
@@ -979,9 +980,7 @@ def _verify_one(
     at: AtTime,
     budget: _Budget,
 ) -> SignatureResult:
-    path = "/" + "/".join(
-        etree.QName(e).localname for e in [*reversed(list(sig.iterancestors())), sig]
-    )
+    path = element_path(sig)
     base = SignatureResult(path=path, line=line_of(sig), signature_id=sig.get("Id"), error=None)
     warnings: list[Issue] = []
     try:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from qnegov._i18n import tr
+from qnegov._location import element_path
 from qnegov.errors import AmbiguousSignature, PolicyViolation, SignatureError
 from qnegov.signing._algorithms import DSIG_NS, Transform
 from qnegov.signing._c14n import canonicalize
@@ -88,7 +89,7 @@ def _check_existing(root: etree._Element, host: etree._Element, policy: Signatur
                         "at {path} covers: it would break that signature (sign under another "
                         "element)",
                         uri=uri or '""',
-                        path=root.getroottree().getpath(sig),
+                        path=element_path(sig),
                     )
                 )
 
