@@ -44,7 +44,8 @@ def test_local_record_declaration_is_detected_and_validated(tmp_path: Path, pref
         ("bulk_schema", 6, 1),
         ("bulk_schema", 7, 2),
     ]
-    assert issues[0].path == "/Parcels/Parcel[2]/Area"
+    q = f"{prefix}:" if prefix else ""
+    assert issues[0].path == f"/{q}Parcels/{q}Parcel[2]/{q}Area"  # names as the file writes them
 
 
 def test_user_rules_and_unique_keys(tmp_path: Path) -> None:
@@ -142,3 +143,48 @@ def test_single_byte_encoding_is_honoured(tmp_path: Path) -> None:
     text = text.replace("Sở TN&amp;MT", "Sé").replace("Ngô", "Nô")
     doc.write_bytes(text.encode("latin-1"))
     assert validate_file(str(doc), tmp_path / "parcels.xsd").issues == []
+
+
+@pytest.mark.parametrize("prefix", ["p", ""])
+@pytest.mark.parametrize("fast", [True, False])
+def test_rule_and_key_issue_paths_name_elements_as_written(
+    tmp_path: Path, prefix: str, fast: bool
+) -> None:
+    doc = _parcels(tmp_path, BODY, prefix)
+
+    @record_rule("area-positive")
+    def area_positive(record: Record) -> list[Finding]:
+        area = record.text("Area")
+        if area is not None and float(area) > 10:
+            return [Finding("parcel_large", "area over 10", "Area")]
+        return []
+
+    issues = list(
+        iter_issues(
+            str(doc),
+            tmp_path / "parcels.xsd",
+            rules=[area_positive, UniqueKey("unique-id", "Id", code="parcel_duplicate")],
+            fast=fast,
+        )
+    )
+    q = f"{prefix}:" if prefix else ""
+    paths = {i.code: i.path for i in issues}
+    assert paths["parcel_large"] == f"/{q}Parcels/{q}Parcel[1]/{q}Area"
+    assert paths["parcel_duplicate"] == f"/{q}Parcels/{q}Parcel[4]/{q}Id"
+
+
+def test_a_lone_record_gets_no_index(tmp_path: Path) -> None:
+    body = '  <q:Parcel kind="urban"><q:Id>1</q:Id><q:Area>x</q:Area></q:Parcel>\n'
+    doc = _parcels(tmp_path, body)
+    issues = list(iter_issues(str(doc), tmp_path / "parcels.xsd"))
+    assert [i.path for i in issues] == ["/p:Parcels/p:Parcel/p:Area"]
+
+
+def test_header_issue_paths_come_from_the_file(tmp_path: Path) -> None:
+    doc = _parcels(tmp_path, BODY)
+    text = doc.read_text(encoding="utf-8").replace("<p:Source>", '<p:Source bad="1">')
+    doc.write_text(text, encoding="utf-8")
+    issues = [
+        i for i in iter_issues(str(doc), tmp_path / "parcels.xsd") if i.record is None
+    ]
+    assert [i.path for i in issues] == ["/p:Parcels/p:Source"]

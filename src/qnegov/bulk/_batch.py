@@ -29,6 +29,7 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import set_language, tr
+from qnegov._location import element_steps, qualified
 from qnegov.bulk._fast import WS, Acceptor, plain_utf8
 from qnegov.bulk._rules import (
     Finding,
@@ -76,10 +77,28 @@ class Plan:
     """Message language of the caller; workers started fresh must speak it too."""
     fast: Acceptor | None = None
     """The record's compiled acceptor (the fast path), or None to send every batch to libxml2."""
+    root_name: str = ""
+    """The root element's name as the file writes it (``reg:Register``)."""
+    record_name: str = ""
+    """The first record's name as the file writes it (``reg:Citizen``)."""
 
     @property
     def tag(self) -> RecordTag:
         return RecordTag(self.schema.record_local.encode())
+
+    @property
+    def record_path(self) -> str:
+        """``/Root/Record[{record}]``, names as written; the parent fills in ``{record}``
+        (and drops the index when the file holds a single record)."""
+        root = self.root_name or self.root_local
+        return f"/{root}/{self.record_name or self.schema.record_local}[{{record}}]"
+
+    def field_path(self, field: str) -> str:
+        """The path of a record field named by local names (``Address/Province``) where no
+        element is at hand: each step takes the record's prefix, as fields share its
+        namespace."""
+        prefix = self.record_name.rpartition(":")[0] if self.schema.record_ns else ""
+        return self.record_path + "".join(f"/{qualified(prefix, s)}" for s in field.split("/"))
 
 
 @dataclass(frozen=True)
@@ -505,17 +524,17 @@ class _Range:
         record_base = result.records
         complete = {p: v for p, v in values.items() if p in worker.columns and all(v)}
         issues: list[RawIssue] = []
-        head = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
+        plan = self.plan
 
         def issue(finding: Finding, rule: str, index: int) -> RawIssue:
             at = record_at[index]
-            path = head
+            path = plan.record_path
             if finding.field:
                 if finding.field not in values:
                     raise _NotExtracted
                 found = place(finding.field, index)
                 at = found if found >= 0 else at
-                path += "/" + finding.field
+                path = plan.field_path(finding.field)
             return (
                 finding.code,
                 finding.severity.value,
@@ -705,7 +724,7 @@ class _Range:
         keys = self.keys
         issues = self.result.issues
         prefix = worker.ns_prefix
-        head = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
+        head = self.plan.record_path
         for index, record in enumerate(root.iterchildren(worker.record_tag)):
             for constraint in worker.constraints:
                 spec = constraint.spec
@@ -826,9 +845,11 @@ class _Range:
     ) -> RawIssue:
         target = record.find(finding.field) if finding.field else None
         where = target if target is not None else record.element
-        path = f"/{self.plan.root_local}/{self.plan.schema.record_local}[{{record}}]"
-        if finding.field:
-            path += "/" + finding.field
+        path = self.plan.record_path
+        if target is not None:
+            path += "".join("/" + s for s in element_steps(target, below=record.element))
+        elif finding.field:
+            path = self.plan.field_path(finding.field)
         return (
             finding.code,
             finding.severity.value,
@@ -1052,9 +1073,11 @@ def _node_value(node: Any) -> str:
 
 
 def _path(root: etree._Element, xpath: str | None, index: int, worker: _Worker) -> str | None:
-    """A readable path ``/Root/Record[{record}]/Field``; ``{record}`` is filled in by the parent."""
+    """The path ``/Root/Record[{record}]/Field`` (names as written, see
+    :mod:`qnegov._location`) of the element libxml2 names by ``xpath`` in the batch tree;
+    ``{record}`` is filled in by the parent."""
     plan = worker.plan
-    head = f"/{plan.root_local}/{plan.schema.record_local}[{{record}}]"
+    head = plan.record_path
     if not xpath:
         return head
     steps_in = xpath.split("/")
@@ -1067,9 +1090,9 @@ def _path(root: etree._Element, xpath: str | None, index: int, worker: _Worker) 
         return head
     if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
         return head
-    steps: list[str] = []
-    node: etree._Element | None = found[0]
-    while node is not None and node.getparent() is not None and node.getparent() is not root:
-        steps.append(etree.QName(node).localname)
-        node = node.getparent()
-    return head + "".join("/" + s for s in reversed(steps))
+    record: etree._Element = found[0]
+    while (parent := record.getparent()) is not None and parent is not root:
+        record = parent
+    if record is found[0]:
+        return head
+    return head + "".join("/" + s for s in element_steps(found[0], below=record))

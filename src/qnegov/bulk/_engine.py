@@ -34,6 +34,7 @@ from lxml import etree
 
 from qnegov import _xml
 from qnegov._i18n import get_language, tr
+from qnegov._location import element_path, qualified
 from qnegov._resources import schema_path
 from qnegov.bulk._batch import (
     Plan,
@@ -118,6 +119,8 @@ class _Head:
     encoding: str | None
     complete: bool
     root_nsmap: dict[str | None, str] = field(default_factory=dict)
+    root_name: str = ""
+    """The root element's name as written (``reg:Register``)."""
 
 
 @dataclass
@@ -303,6 +306,7 @@ def _read_head(raw: IO[bytes], label: str) -> _Head:
         encoding=encoding,
         complete=False,
         root_nsmap=dict(root.nsmap),
+        root_name=_qname(data[start:end]).decode("utf-8", "replace"),
     )
 
 
@@ -406,6 +410,12 @@ def _plan(
         key_dir=key_dir,
         key_buckets=buckets,
         language=get_language(),
+        root_name=head.root_name,
+        record_name=(
+            _qname(head.data[head.first : head.first + 1024]).decode("utf-8", "replace")
+            if head.first >= 0
+            else ""
+        ),
     )
 
 
@@ -546,7 +556,8 @@ def _validate(
             tasks = _tasks_stream(head, raw, tag)
         try:
             for task, result in backend.results(plan, tasks, jobs):
-                for issue in _absolute(result.issues, merge, label):
+                single = task.final and merge.records == 0 and result.records == 1
+                for issue in _absolute(result.issues, merge, label, single):
                     yield issue
                     emitted += 1
                     if limit_hit():
@@ -591,9 +602,15 @@ def _stopped(label: str, max_errors: int | None) -> Issue:
     )
 
 
-def _absolute(raw: list[RawIssue], merge: _Merge, label: str) -> Iterator[Issue]:
+def _absolute(
+    raw: list[RawIssue], merge: _Merge, label: str, single: bool = False
+) -> Iterator[Issue]:
+    """Range issues with file offsets added; the ``[{record}]`` of their paths becomes the
+    record's 1-based index, or nothing when the file holds one record (no siblings)."""
     for code, severity, message, line, column, record, path, rule in raw:
         index = None if record is None else merge.records + record
+        if path is not None:
+            path = path.replace("[{record}]", "" if single else f"[{(index or 0) + 1}]")
         yield Issue(
             code,
             Severity(severity),
@@ -601,7 +618,7 @@ def _absolute(raw: list[RawIssue], merge: _Merge, label: str) -> Iterator[Issue]
             file=label,
             line=None if line is None else merge.newlines + line,
             column=column,
-            path=None if path is None else path.replace("{record}", str((index or 0) + 1)),
+            path=path,
             record=index,
             rule=rule,
         )
@@ -671,12 +688,27 @@ def _skeleton(plan: Plan, head: _Head, merge: _Merge, rules: RuleSet) -> Iterato
                 file=label,
                 line=where(entry.line),
                 column=entry.column or None,
-                path=entry.path,
+                path=_skeleton_path(document, entry.path),
             )
     ns = plan.schema.batch_ns
     for rule in rules.files:
         for finding in rule.check_file(document, merge.records):
             yield _file_issue(finding, document, rule.name, ns, label, where)
+
+
+def _skeleton_path(document: etree._Element, xpath: str | None) -> str | None:
+    """The path (names as written) of the header or trailer element libxml2 names by
+    ``xpath`` in the skeleton document, which holds the file's own head and tail."""
+    if not xpath:
+        return None
+    try:
+        prefixes = {k: v for k, v in document.nsmap.items() if k}
+        found = document.getroottree().xpath(xpath, namespaces=prefixes)
+    except etree.XPathError:
+        return None
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        return element_path(found[0])
+    return None
 
 
 def _file_issue(
@@ -698,7 +730,12 @@ def _file_issue(
         finding.message,
         file=label,
         line=where(source_line(node)),
-        path="/" + etree.QName(document).localname + ("/" + finding.field if finding.field else ""),
+        path=(
+            element_path(target)
+            if target is not None
+            else f"/{qualified(document.prefix, etree.QName(document).localname)}"
+            + ("/" + finding.field if finding.field else "")
+        ),
         rule=rule,
     )
 
@@ -746,7 +783,6 @@ def check_key_rows(
     codes = {key.name: key for key in keys}
     by_name = {c.name: row for row, c in constraints.items()}
     found: list[Issue] = []
-    record_local = plan.schema.record_local
     first: dict[tuple[str, str], tuple[int, int]] = {}
     refs: list[tuple[str, str, int, int, str]] = []
     for records, newlines, blob in chunks:
@@ -796,7 +832,7 @@ def check_key_rows(
                     ),
                     file=plan.label,
                     line=at,
-                    path=f"/{plan.root_local}/{record_local}[{index + 1}]/{key.field}",
+                    path=plan.field_path(key.field).replace("{record}", str(index + 1)),
                     record=index,
                     rule=key.name,
                 )
@@ -828,7 +864,7 @@ def _constraint_issue(plan: Plan, message: str, index: int, line: int) -> Issue:
         message.replace(prefix, "") if prefix else message,
         file=plan.label,
         line=line,
-        path=f"/{plan.root_local}/{plan.schema.record_local}[{index + 1}]",
+        path=plan.record_path.replace("{record}", str(index + 1)),
         record=index,
     )
 

@@ -356,7 +356,7 @@ def _interop_issues(name: str, found: VerifiedSignatures) -> list[Issue]:
     """One issue per signature (its verdict), plus each signature's warnings."""
     issues: list[Issue] = []
     for result in found.signatures:
-        where = result.path + (f" #{result.signature_id}" if result.signature_id else "")
+        where = result.path  # a location only (its [n] tells signatures apart)
         for warning in result.warnings:
             issues.append(
                 Issue(
