@@ -93,6 +93,8 @@ def test_page_is_self_contained_and_complete(page: tuple[Path, Report]) -> None:
         assert f"<title>{code}: {count}</title>" in html
     assert len(_visible_rows(html)) == sum(report.by_code.values())
     assert f">{report.error_count}</b><span>errors" in html
+    assert report.record_count == 600  # the register's records; the packet has none
+    assert ">600</b><span>records checked" in html
 
 
 @pytest.mark.slow
@@ -108,6 +110,7 @@ def test_chromium_renders_chart_table_and_filter(page: tuple[Path, Report], tmp_
     done = _chromium(tmp_path, "--dump-dom", path.as_uri())
     dom = done.stdout
     assert '<svg id="chart"' in dom and dom.count('class="bar"') == len(report.by_code)
+    assert ">600</b><span>records checked" in dom
     assert len(_visible_rows(dom)) == sum(report.by_code.values())
 
     # the filter, read from the address (#q=...), hides every other row

@@ -100,6 +100,10 @@ class HtmlRenderer:
             "summary": [
                 (tr("files"), len(report.files)),
                 (tr("invalid files"), len(report.invalid_files)),
+                (
+                    tr("records checked"),
+                    "—" if report.record_count is None else report.record_count,
+                ),
                 (tr("records with issues"), records if self._records else "—"),
                 (tr("errors"), report.error_count),
                 (tr("warnings"), report.warning_count),

@@ -80,19 +80,28 @@ class TextRenderer:
     def finish(self, report: Report) -> None:
         verdict = tr("valid") if report.valid else tr("INVALID")
         seconds = f"{report.elapsed:.2f}" if report.elapsed is not None else "?"
-        self._out.write(
-            tr(
+        counts = {
+            "verdict": verdict,
+            "files": len(report.files),
+            "invalid": len(report.invalid_files),
+            "errors": report.error_count,
+            "warnings": report.warning_count,
+            "seconds": seconds,
+        }
+        if report.record_count is None:
+            line = tr(
                 "{verdict}: {files} file(s) checked, {invalid} invalid, {errors} error(s), "
                 "{warnings} warning(s) in {seconds} s",
-                verdict=verdict,
-                files=len(report.files),
-                invalid=len(report.invalid_files),
-                errors=report.error_count,
-                warnings=report.warning_count,
-                seconds=seconds,
+                **counts,
             )
-            + "\n"
-        )
+        else:
+            line = tr(
+                "{verdict}: {files} file(s) checked ({records} records), {invalid} invalid, "
+                "{errors} error(s), {warnings} warning(s) in {seconds} s",
+                records=report.record_count,
+                **counts,
+            )
+        self._out.write(line + "\n")
 
 
 class JsonLinesRenderer:

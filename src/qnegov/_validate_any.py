@@ -192,6 +192,7 @@ def validate(
         items = [(os.fspath(source), options) for source in paths]
         for part in map_files(_check_one, items, jobs=jobs, client=client):
             report.files.extend(part.files)
+            report.records.update(part.records)
             for issue in part.issues:
                 add(issue)
         return report.finish()
@@ -226,6 +227,7 @@ def validate(
                     fast=fast,
                     add=add,
                     progress=progress,
+                    records=report.records,
                 )
             else:
                 _check_wellformed(path)
@@ -271,6 +273,7 @@ def _validate_register(
     *,
     add: Callable[[Issue], None],
     progress: Callable[[str, int | None], Callable[[int], None]] | None,
+    records: dict[str, int],
     **options: Any,
 ) -> None:
     from qnegov.bulk import iter_issues
@@ -278,5 +281,9 @@ def _validate_register(
     # a .gz file reports uncompressed bytes: its compressed size would give a wrong ETA
     total = None if name.endswith(".gz") or not path.is_file() else path.stat().st_size
     counter = None if progress is None else progress(name, total)
-    for issue in iter_issues(name, schema, progress=counter, **options):
+
+    def counted(n: int) -> None:
+        records[name] = n
+
+    for issue in iter_issues(name, schema, progress=counter, on_records=counted, **options):
         add(issue)

@@ -196,6 +196,8 @@ class Report:
     by_severity: Counter[Severity] = field(default_factory=Counter)
     by_code: Counter[str] = field(default_factory=Counter)
     invalid_files: set[str] = field(default_factory=set)
+    records: dict[str, int] = field(default_factory=dict)
+    """Records checked per register file (the bulk validator's count; other files have none)."""
 
     def add(self, issue: Issue) -> Issue:
         """Record ``issue`` (with the policy's severity applied) and return what was recorded."""
@@ -223,6 +225,7 @@ class Report:
             self.by_severity.update(other.by_severity)
             self.by_code.update(other.by_code)
             self.invalid_files |= other.invalid_files
+        self.records.update(other.records)
 
     def finish(self) -> Report:
         """Stop the clock; returns ``self`` for chaining."""
@@ -245,6 +248,11 @@ class Report:
         return self.by_severity[Severity.WARNING]
 
     @property
+    def record_count(self) -> int | None:
+        """Records checked over every register file, or None when no register was checked."""
+        return sum(self.records.values()) if self.records else None
+
+    @property
     def exit_code(self) -> int:
         """The documented CLI exit code: 3 unreadable/unsafe, 1 invalid, 0 ok."""
         if self.by_severity[Severity.FATAL]:
@@ -252,11 +260,14 @@ class Report:
         return 0 if self.valid else 1
 
     def summary(self) -> dict[str, Any]:
-        """Counts, validity and timing as a JSON-ready mapping."""
+        """Counts, validity and timing as a JSON-ready mapping (``records`` only when a register
+        was checked)."""
+        records = {} if self.record_count is None else {"records": self.record_count}
         return {
             "valid": self.valid,
             "files": len(self.files),
             "invalid_files": len(self.invalid_files),
+            **records,
             "errors": self.error_count,
             "warnings": self.warning_count,
             "by_severity": {s.value: self.by_severity[s] for s in Severity if self.by_severity[s]},

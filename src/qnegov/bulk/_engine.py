@@ -157,9 +157,11 @@ def validate_file(
     client: Client | str | None = None,
     fast: bool = True,
 ) -> Report:
-    """Validate a register file and return the :class:`Report` (see :func:`iter_issues`)."""
+    """Validate a register file and return the :class:`Report` (see :func:`iter_issues`);
+    ``report.records`` holds how many records were checked."""
     report = Report(keep_issues=keep_issues)
-    report.files.append(os.fspath(source))
+    label = os.fspath(source)
+    report.files.append(label)
     for issue in iter_issues(
         source,
         schema,
@@ -171,6 +173,7 @@ def validate_file(
         progress=progress,
         client=client,
         fast=fast,
+        on_records=lambda n: report.records.__setitem__(label, n),
     ):
         added = report.add(issue)
         if on_issue is not None:
@@ -190,6 +193,7 @@ def iter_issues(
     progress: Callable[[int], None] | None = None,
     client: Client | str | None = None,
     fast: bool = True,
+    on_records: Callable[[int], None] | None = None,
 ) -> Iterator[Issue]:
     """Stream every issue of ``source`` (``.xml`` or ``.xml.gz``) against ``schema``.
 
@@ -201,6 +205,8 @@ def iter_issues(
     records, then header/trailer, then file-wide rules. ``jobs=0`` means every core.
     ``client`` (a ``distributed.Client`` or a scheduler address, extra ``qnegov[dask]``) runs
     the ranges on a Dask cluster instead, with the same output; see :mod:`qnegov.bulk._dask`.
+    ``on_records`` is told, once the stream ends (or stops at ``max_errors``), how many records
+    were checked; a file that could not be read calls it with nothing.
     """
     label = os.fspath(source)
     try:
@@ -211,7 +217,9 @@ def iter_issues(
 
                 backend = stack.enter_context(cluster_backend(client))
             options = (record, jobs, max_errors, list(rules), builtin_rules, progress)
-            yield from _run(label, schema, *options, fast=fast, backend=backend)
+            yield from _run(
+                label, schema, *options, fast=fast, backend=backend, on_records=on_records
+            )
     except QnegovError as exc:
         yield issue_from_error(exc, file=label)
 
@@ -227,6 +235,7 @@ def _run(
     progress: Callable[[int], None] | None,
     fast: bool = True,
     backend: Backend | None = None,
+    on_records: Callable[[int], None] | None = None,
 ) -> Iterator[Issue]:
     backend = backend or LOCAL
     xsd, builtin = resolve_schema(schema)
@@ -261,9 +270,24 @@ def _run(
                     *objects,
                 ]
             )
-            yield from _validate(
-                plan, head, raw, tag, size, jobs, max_errors, all_rules, progress, backend
-            )
+            merge = _Merge(newlines=head.data.count(b"\n", 0, max(head.first, 0)))
+            try:
+                yield from _validate(
+                    plan,
+                    head,
+                    raw,
+                    tag,
+                    size,
+                    jobs,
+                    max_errors,
+                    all_rules,
+                    progress,
+                    backend,
+                    merge,
+                )
+            finally:
+                if on_records is not None:
+                    on_records(merge.records)
         finally:
             shutil.rmtree(key_dir, ignore_errors=True)
     finally:
@@ -541,9 +565,9 @@ def _validate(
     rules: RuleSet,
     progress: Callable[[int], None] | None,
     backend: Backend,
+    merge: _Merge,
 ) -> Iterator[Issue]:
     label = head.label
-    merge = _Merge(newlines=head.data.count(b"\n", 0, max(head.first, 0)))
     emitted = 0
 
     def limit_hit() -> bool:

@@ -10,6 +10,7 @@ order, the file list) is the one a serial run gives.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import pickle
@@ -136,15 +137,19 @@ class _Options:
     fast: bool = True
 
 
-def _validate_group(job: tuple[_Options, tuple[tuple[str, str], ...]]) -> list[list[Issue]]:
-    """Validate a few small files whole in this worker; issues carry the caller's names."""
+def _validate_group(
+    job: tuple[_Options, tuple[tuple[str, str], ...]],
+) -> list[tuple[list[Issue], int | None]]:
+    """Validate a few small files whole in this worker: each file's issues (carrying the
+    caller's names) and records checked."""
     from qnegov.bulk._dask import worker_lock
 
     options, files = job
     set_language(options.language)
-    out: list[list[Issue]] = []
+    out: list[tuple[list[Issue], int | None]] = []
     with worker_lock():
         for label, target in files:
+            counted: list[int] = []
             issues = _engine.iter_issues(
                 target,
                 options.schema,
@@ -153,8 +158,10 @@ def _validate_group(job: tuple[_Options, tuple[tuple[str, str], ...]]) -> list[l
                 rules=options.rules,
                 builtin_rules=options.builtin_rules,
                 fast=options.fast,
+                on_records=counted.append,
             )
-            out.append([rename(i, target, label) for i in issues])
+            renamed = [rename(i, target, label) for i in issues]
+            out.append((renamed, counted[-1] if counted else None))
     return out
 
 
@@ -249,6 +256,7 @@ def validate_files(
                     progress=progress,
                     client=connected,
                     fast=fast,
+                    on_records=functools.partial(report.records.__setitem__, label),
                 ):
                     emit(issue)
                 n += 1
@@ -260,8 +268,10 @@ def validate_files(
             jobs_in = ((options, group) for group in groups)
             results = map_ordered(_validate_group, jobs_in, jobs=jobs, client=connected)
             for group, found in zip(groups, results, strict=True):
-                for (label, _target_path), issues in zip(group, found, strict=True):
+                for (label, _target_path), (issues, count) in zip(group, found, strict=True):
                     report.files.append(label)
+                    if count is not None:
+                        report.records[label] = count
                     for issue in issues:
                         emit(issue)
                 if progress is not None:
