@@ -321,6 +321,10 @@ def test_lgsp_register_needs_a_bearer_token_and_an_agency_secret(hub: Hub) -> No
     bad_token = hub.lgsp("POST", "/donvilienthongs", hub.secrets[P], token="forged", json=body)
     assert bad_token.status_code == 401
     assert bad_token.json()["fault"]["description"] == "unknown or revoked token"
+    # the scheme is the first word: "Bearer a b" is a bearer token "a b" (unknown), not scheme
+    # "Bearer a" with token "b"
+    spaced = hub.lgsp("POST", "/donvilienthongs", hub.secrets[P], token="a b", json=body)
+    assert spaced.json()["fault"]["description"] == "unknown or revoked token"
     for scheme in ("Basic", "Token", ""):  # a valid token under another scheme is no token
         headers = {"Authorization": f"{scheme} {hub.token()}".strip(), "secret": hub.secrets[P]}
         answer = hub.http.post(LGSP + "/donvilienthongs", json=body, headers=headers)
