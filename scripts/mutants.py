@@ -60,10 +60,19 @@ GROUPS: dict[str, Group] = {
         ("src/qnegov/edxml/_attachments.py", "src/qnegov/edxml/_reader.py"),
         (
             "qnegov.edxml._attachments.x_safe_file_name__mutmut_*",
+            "qnegov.edxml._attachments.x__clean_name__mutmut_*",
+            "qnegov.edxml._attachments.x__fit__mutmut_*",
+            "qnegov.edxml._attachments.xǁAttachmentFolderǁ*",
             "qnegov.edxml._attachments.x_member_name_for__mutmut_*",
             "qnegov.edxml._reader.xǁ_Readingǁ_destination__mutmut_*",
+            "qnegov.edxml._reader.xǁ_Readingǁ_release__mutmut_*",
         ),
-        ("tests/edxml/test_attachments.py", "tests/edxml/test_attachment_names.py"),
+        (
+            "tests/edxml/test_attachments.py",
+            "tests/edxml/test_attachment_names.py",
+            "tests/edxml/test_attachment_contract.py",
+            "tests/edxml/test_attachment_folder.py",
+        ),
     ),
     # the refusals of the safe parser: prolog scan (DTDs, encodings), parser options, bounds
     "xml": Group(

@@ -8,6 +8,7 @@ went unnoticed; these tests hand DTD-bearing documents straight to the configure
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,49 @@ def test_the_depth_bound_names_the_construct_file_and_line() -> None:
     assert err.construct == "nesting depth"
     assert err.file == "deep.xml" and err.line == _xml.MAX_DEPTH + 1
     assert f"nesting deeper than {_xml.MAX_DEPTH} elements is refused" in str(err)
+
+
+# -- the whole-document bound of parse(..., large_text=True) -----------------------------------
+
+
+def _sized(size: int) -> bytes:
+    """A well-formed document of exactly ``size`` bytes."""
+    head, tail = b"<a>", b"</a>"
+    return head + b"x" * (size - len(head) - len(tail)) + tail
+
+
+@pytest.mark.parametrize("wrap", [bytes, io.BytesIO])
+def test_a_large_text_document_of_exactly_the_bound_is_read(wrap: type) -> None:
+    limits = _xml.XMLLimits(large_document_bytes=200_000)
+    tree = _xml.parse(wrap(_sized(200_000)), large_text=True, limits=limits)
+    assert len(tree.getroot().text or "") == 200_000 - 7
+
+
+@pytest.mark.parametrize("wrap", [bytes, io.BytesIO])
+def test_one_byte_over_the_bound_is_refused_naming_the_bound(wrap: type) -> None:
+    limits = _xml.XMLLimits(large_document_bytes=200_000)
+    with pytest.raises(UnsafeXMLError) as caught:
+        _xml.parse(wrap(_sized(200_001)), large_text=True, limits=limits, name="big.xml")
+    assert caught.value.message == "size limit exceeded: document larger than 200000 bytes"
+    assert caught.value.construct == "size limit"
+    assert caught.value.file == "big.xml"
+
+
+def test_the_capped_stream_counts_every_read() -> None:
+    # io.BufferedReader reads through readinto; a direct read() without a size reads up to the
+    # bound plus one byte, enough to tell "at the bound" from "over it"
+    capped = _xml._Capped(io.BytesIO(b"0123456789"), 10, "f")
+    assert capped.read() == b"0123456789"
+    assert capped.read(4) == b""
+    over = _xml._Capped(io.BytesIO(b"0123456789"), 9, "f")
+    with pytest.raises(UnsafeXMLError):
+        over.read()
+    parts = _xml._Capped(io.BytesIO(b"0123456789"), 6, "f")
+    buffer = bytearray(4)
+    assert parts.readinto(buffer) == 4 and bytes(buffer) == b"0123"
+    assert parts.readinto(bytearray(2)) == 2  # 6 bytes delivered: at the bound
+    with pytest.raises(UnsafeXMLError):
+        parts.readinto(bytearray(1))
+    tail = _xml._Capped(io.BytesIO(b"ab"), 6, "f")
+    buffer = bytearray(b"....")
+    assert tail.readinto(buffer) == 2 and bytes(buffer) == b"ab.."  # only what was read

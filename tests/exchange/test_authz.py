@@ -293,6 +293,7 @@ def test_delete_agency_without_a_code_is_a_bad_request(hub: Hub) -> None:
     for body in ({"agencyCode": ""}, {}):
         answer = hub.vdxp(P, "/deleteAgency", body)
         assert (answer.status_code, code_of(answer)) == (400, "106"), answer.text
+        assert description(answer) == "missing AgencyCode"
     assert all(hub.authenticates(code, hub.secrets[code]) for code in (P, C, D))
 
 
@@ -320,6 +321,10 @@ def test_lgsp_register_needs_a_bearer_token_and_an_agency_secret(hub: Hub) -> No
     bad_token = hub.lgsp("POST", "/donvilienthongs", hub.secrets[P], token="forged", json=body)
     assert bad_token.status_code == 401
     assert bad_token.json()["fault"]["description"] == "unknown or revoked token"
+    # the scheme is the first word: "Bearer a b" is a bearer token "a b" (unknown), not scheme
+    # "Bearer a" with token "b"
+    spaced = hub.lgsp("POST", "/donvilienthongs", hub.secrets[P], token="a b", json=body)
+    assert spaced.json()["fault"]["description"] == "unknown or revoked token"
     for scheme in ("Basic", "Token", ""):  # a valid token under another scheme is no token
         headers = {"Authorization": f"{scheme} {hub.token()}".strip(), "secret": hub.secrets[P]}
         answer = hub.http.post(LGSP + "/donvilienthongs", json=body, headers=headers)
@@ -370,6 +375,7 @@ def test_lgsp_unregister_is_for_the_agency_and_its_parent_only(hub: Hub) -> None
     for body in ({}, [], None):
         answer = hub.lgsp("PUT", "/donvilienthongs", hub.secrets[P], json=body)
         assert (answer.status_code, code_of(answer)) == (400, "106"), body
+        assert description(answer) == 'body must be {"agencyCode": code}'
     assert hub.authenticates(new, secret) and hub.authenticates(C, hub.secrets[C])
     answer = hub.lgsp("PUT", "/donvilienthongs", hub.secrets[P], json={"agencyCode": new})
     assert answer.status_code == 200 and code_of(answer) == "0", answer.text
@@ -408,3 +414,34 @@ def test_an_expired_gateway_token_is_refused(tmp_path: Path) -> None:
             answer = running.lgsp("GET", "/vanbans", secret)
     assert answer.status_code == 401
     assert answer.json()["fault"]["description"] == "token expired"
+
+
+# replayed signatures ----------------------------------------------------------------------
+
+
+def _signed_twice(hub: Hub, code: str) -> tuple[httpx.Response, httpx.Response]:
+    """The same signed request sent twice, byte for byte."""
+    request = hub.http.build_request("GET", "/countReceiveEdoc")
+    signed = next(VdxpAuth(code, hub.secrets[code]).auth_flow(request))
+    first = hub.http.send(signed)
+    return first, hub.http.send(signed)
+
+
+def test_a_replayed_signature_is_refused(hub: Hub) -> None:
+    first, again = _signed_twice(hub, X)
+    assert first.status_code == 200, first.text
+    assert (again.status_code, code_of(again)) == (401, "101")
+    assert description(again) == "replayed request: this signature was already used"
+
+
+def test_a_full_replay_memory_makes_the_hub_busy_not_permissive(hub: Hub) -> None:
+    replay = hub.embedded.app.app.state.hub.replay  # type: ignore[attr-defined]
+    capacity = replay.capacity
+    replay.capacity = len(replay)  # every further new signature would overflow it
+    try:
+        answer = hub.vdxp(X, "/countReceiveEdoc")
+    finally:
+        replay.capacity = capacity
+    assert (answer.status_code, code_of(answer)) == (503, "112")
+    assert description(answer) == "replay memory full"
+    assert hub.vdxp(X, "/countReceiveEdoc").status_code == 200

@@ -75,7 +75,29 @@ def make_cert(
     return builder.sign(issuer_key, hashes.SHA256())
 
 
+def _key_pool() -> dict[int, list[rsa.RSAPrivateKey]]:
+    """Throwaway RSA keys made once and committed (``data/test-rsa-keys.pem``, test use only).
+
+    Generating the ten keys of the PKI took about a second per session; mutation testing starts
+    one session per mutant, so the keys are loaded instead (certificates are still made fresh).
+    """
+    pool: dict[int, list[rsa.RSAPrivateKey]] = {}
+    text = (DATA / "test-rsa-keys.pem").read_bytes()
+    for block in text.split(b"-----END PRIVATE KEY-----")[:-1]:
+        key = serialization.load_pem_private_key(block + b"-----END PRIVATE KEY-----\n", None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        pool.setdefault(key.key_size, []).append(key)
+    return pool
+
+
+_POOL = _key_pool()
+
+
 def rsa_key(bits: int = 2048) -> rsa.RSAPrivateKey:
+    """A distinct RSA key of ``bits`` bits: from the pool while it lasts, then a new one."""
+    spare = _POOL.get(bits)
+    if spare:
+        return spare.pop(0)
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
