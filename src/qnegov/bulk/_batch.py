@@ -863,23 +863,80 @@ class _Range:
 
     # -- recovery ------------------------------------------------------------------------
     def recover(self, piece: bytes) -> None:
-        """Parse record by record; report each broken stretch once and go on."""
+        """Cut at record starts; report each broken stretch once and go on.
+
+        Pieces the acceptor proves are well-formed without a parse; the others are parsed
+        alone (re-joined with up to :data:`_REJOIN` neighbours). Each unbroken stretch of good
+        pieces is then validated as one batch (fast path included), instead of one tree per
+        record: a batch with one broken record used to cost a parse per record."""
         starts = self.worker.tag.starts(piece)
         if not starts or starts[0] != 0:
             starts.insert(0, 0)
         bounds = [*starts, len(piece)]
+        run = self.worker.fast
+        # the batch path counts the wrapper's newlines: only equal when it has none
+        joined = self.worker.wrap_newlines == 0
+        good = -1  # where the current stretch of good pieces starts (a bound index)
         n = 0
         while n < len(starts):
+            if run is not None and joined:
+                pos = _end(run.match(piece, bounds[n]), bounds[n])
+                pos = _end(_SPACE.match(piece, pos), pos)
+                k = bisect.bisect_left(bounds, pos, n + 1)
+                if (
+                    pos > bounds[n]
+                    and k < len(bounds)
+                    and bounds[k] == pos
+                    and plain_utf8(piece[bounds[n] : pos])
+                ):
+                    good = n if good < 0 else good
+                    n = k
+                    continue
             for width in range(1, min(_REJOIN, len(starts) - n) + 1):
                 chunk = piece[bounds[n] : bounds[n + width]]
                 root = self._try_parse(chunk)
                 if root is not None:
-                    self.validated(root, chunk.count(b"\n"))
+                    if joined:
+                        good = n if good < 0 else good
+                    else:
+                        self.validated(root, chunk.count(b"\n"))
                     n += width
                     break
             else:
+                if good >= 0:
+                    self.stretch(piece[bounds[good] : bounds[n]])
+                    good = -1
                 self.malformed(piece[bounds[n] : bounds[n + 1]])
                 n += 1
+        if good >= 0:
+            self.stretch(piece[bounds[good] :])
+
+    def stretch(self, data: bytes) -> None:
+        """Validate well-formed pieces of a broken batch together (see :meth:`recover`)."""
+        if self.worker.fast is not None and self.fast_batch(data):
+            return
+        plan = self.plan
+        try:
+            root = _xml.parse_bytes(
+                plan.wrapper_open + data + plan.wrapper_close,
+                name=plan.label,
+                encoding=plan.encoding,
+                lean=plan.lean,
+            )
+        except XMLSyntaxError:  # good pieces that do not join: one tree per record, as before
+            starts = self.worker.tag.starts(data)
+            if not starts or starts[0] != 0:
+                starts.insert(0, 0)
+            bounds = [*starts, len(data)]
+            for n in range(len(starts)):
+                chunk = data[bounds[n] : bounds[n + 1]]
+                tree = self._try_parse(chunk)
+                if tree is None:
+                    self.malformed(chunk)
+                else:
+                    self.validated(tree, chunk.count(b"\n"))
+            return
+        self.validated(root, data.count(b"\n"))
 
     def _try_parse(self, chunk: bytes) -> etree._Element | None:
         plan = self.plan
