@@ -184,7 +184,5 @@ def test_header_issue_paths_come_from_the_file(tmp_path: Path) -> None:
     doc = _parcels(tmp_path, BODY)
     text = doc.read_text(encoding="utf-8").replace("<p:Source>", '<p:Source bad="1">')
     doc.write_text(text, encoding="utf-8")
-    issues = [
-        i for i in iter_issues(str(doc), tmp_path / "parcels.xsd") if i.record is None
-    ]
+    issues = [i for i in iter_issues(str(doc), tmp_path / "parcels.xsd") if i.record is None]
     assert [i.path for i in issues] == ["/p:Parcels/p:Source"]

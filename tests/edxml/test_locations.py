@@ -28,8 +28,7 @@ def _paths(tmp_path: Path, text: str, code_part: str, strict: bool = False) -> l
 def test_repeated_siblings_are_indexed_and_prefixes_kept(tmp_path: Path) -> None:
     text = _second_to_broken(SAMPLE.read_text(encoding="utf-8"))
     assert _paths(tmp_path, text, "code_syntax") == [
-        "/edXML/edXML:edXMLEnvelope/edXML:edXMLHeader/edXML:MessageHeader/edXML:To[2]"
-        "/edXML:OrganId"
+        "/edXML/edXML:edXMLEnvelope/edXML:edXMLHeader/edXML:MessageHeader/edXML:To[2]/edXML:OrganId"
     ]
 
 

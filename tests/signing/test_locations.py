@@ -6,6 +6,7 @@ from pathlib import Path
 
 import qnegov
 from qnegov.signing import INTEROP, explain, sign, verify_signatures
+
 from .conftest import PKI
 
 DATA = Path(__file__).parent / "data"
