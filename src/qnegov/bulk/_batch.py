@@ -20,8 +20,10 @@ import json
 import re
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import methodcaller
 from pathlib import Path
 from typing import Any, Final
 
@@ -471,49 +473,65 @@ class _Range:
         same issues in the same order. False (nothing done) when a value cannot be read
         exactly as the tree would give it."""
         worker = self.worker
-        fields = worker.extract_fields
+        count = len(matches)
         values: dict[str, list[str | None]] = {}
         chosen: dict[str, list[int]] = {}
-        every = [m.groups() for m in matches]
-        for path, numbers in fields:
-            column: list[str | None] = []
-            which: list[int] = []
-            if len(numbers) == 1:
-                group = 2 * numbers[0] + 3  # rec is group 1, then eN, vN pairs
-                column = [
-                    None if raw is None else raw.decode()
-                    for raw in (groups[group - 1] for groups in every)
-                ]
-                which = [group] * len(matches)
-            else:
-                for match in matches:
-                    for number in numbers:
-                        raw = match.group(2 * number + 3)
-                        if raw is not None:
-                            column.append(raw.decode())
-                            which.append(2 * number + 3)
-                            break
-                    else:
-                        column.append(None)
-                        which.append(0)
-            for value in column:
-                if value and value[0] in " \t\n" and not value.strip():
+        single: dict[str, int] = {}
+        lone = [
+            (path, 2 * numbers[0] + 3)
+            for path, numbers in worker.extract_fields
+            if len(numbers) == 1
+        ]
+        if lone:  # rec is group 1, then eN, vN pairs; one C call per record reads them all
+            groups = [group for _path, group in lone]
+            raws = map(methodcaller("group", *groups), matches)
+            by_field = (
+                zip(*raws, strict=True)
+                if len(groups) > 1
+                else [list(map(methodcaller("group", groups[0]), matches))]
+            )
+            for (path, group), raw in zip(lone, by_field, strict=True):
+                column = _column_text(list(raw))
+                if column is None:
                     return False  # whitespace-only text: the lean parser may drop it
-            values[path] = column
+                values[path] = column
+                single[path] = group
+        for path, numbers in worker.extract_fields:
+            if len(numbers) == 1:
+                continue
+            texts: list[str | None] = []
+            which: list[int] = []
+            for match in matches:
+                for number in numbers:
+                    raw = match.group(2 * number + 3)
+                    if raw is not None:
+                        texts.append(raw.decode())
+                        which.append(2 * number + 3)
+                        break
+                else:
+                    texts.append(None)
+                    which.append(0)
+            if any(_blank(t) for t in texts):
+                return False
+            values[path] = texts
             chosen[path] = which
-        record_at = [m.end(1) for m in matches]
 
         def place(path: str, index: int) -> int:
-            group = chosen[path][index]
+            group = single.get(path) or chosen[path][index]
             if not group or values[path][index] is None:
                 return -1
             return matches[index].start(group - 1)
 
-        places = {
-            key.field: [place(key.field, i) for i in range(len(matches))]
-            for key in worker.rules.keys
-        }
-        count = len(record_at)
+        def places(path: str) -> list[int]:
+            group = single.get(path)
+            if group is None:
+                return [place(path, i) for i in range(count)]
+            texts = values[path]
+            starts = list(map(methodcaller("start", group - 1), matches))
+            if None in texts:
+                return [-1 if t is None else at for at, t in zip(starts, texts, strict=True)]
+            return starts
+
         base = 1 + self.plan.wrapper_open.count(b"\n")
 
         def line_at(offset: int) -> int:
@@ -527,7 +545,7 @@ class _Range:
         plan = self.plan
 
         def issue(finding: Finding, rule: str, index: int) -> RawIssue:
-            at = record_at[index]
+            at = matches[index].end(1)
             path = plan.record_path
             if finding.field:
                 if finding.field not in values:
@@ -575,9 +593,8 @@ class _Range:
             return False
         result.issues.extend(issues)
         for key in worker.rules.keys:
-            texts = values[key.field]
-            lines = _lines_at(data, places[key.field], base)
-            self.add_key_values(key, texts, lines, line_base, record_base)
+            lines = _lines_at(data, places(key.field), base)
+            self.add_key_values(key, values[key.field], lines, line_base, record_base)
         result.records += count
         result.newlines += newlines
         return True
@@ -791,22 +808,39 @@ class _Range:
         """:meth:`add_keys` from texts and lines read off the bytes (every record proven)."""
         buckets = self.plan.key_buckets
         keys = self.keys
-        self.pending_keys += len(texts)
-        name = key.name
-        for index, text in enumerate(texts):
-            if not text:
-                continue
-            value = text.strip()
-            row = f"{name}\t{value}\t{record_base + index}\t{line_base + lines[index]}"
-            if value.isdigit() and value.isascii() and len(value) < 19:
-                bucket = int(value) % buckets  # what key_bucket does, without the call
-            else:
-                bucket = key_bucket(value, buckets)
-            rows = keys.get(bucket)
-            if rows is None:
+        count = len(texts)
+        self.pending_keys += count
+        present: list[str] = [t for t in texts if t] if None in texts or "" in texts else texts  # type: ignore[assignment]
+        values = list(map(str.strip, present))
+        if len(present) != count:
+            kept = [i for i, t in enumerate(texts) if t]
+            records: Iterable[int] = map(record_base.__add__, kept)
+            at: Iterable[int] = (line_base + lines[i] for i in kept)
+        else:
+            records = range(record_base, record_base + count)
+            at = map(line_base.__add__, lines)
+        name = key.name.replace("{", "{{").replace("}", "}}")
+        rows = list(map(f"{name}\t{{}}\t{{}}\t{{}}".format, values, records, at))
+        joined = "".join(values)
+        if (
+            values
+            and joined.isdigit()
+            and joined.isascii()
+            and min(map(len, values)) > 0
+            and max(map(len, values)) < 19
+        ):
+            numbers: Iterable[int] = map(
+                buckets.__rmod__, map(int, values)
+            )  # key_bucket's digits rule
+        else:
+            numbers = [key_bucket(v, buckets) for v in values]
+        get = keys.get
+        for bucket, row in zip(numbers, rows, strict=True):
+            bucket_rows = get(bucket)
+            if bucket_rows is None:
                 keys[bucket] = [row]
             else:
-                rows.append(row)
+                bucket_rows.append(row)
         if self.pending_keys >= _KEYS_IN_MEMORY:
             self.flush_keys(self.task)
 
@@ -1077,6 +1111,9 @@ def _record_order(issue: RawIssue) -> int:
 
 def _lines_at(data: bytes, offsets: list[int], base: int) -> list[int]:
     """The line of each offset (ascending; -1 gives 0), counting newlines only once."""
+    if offsets and offsets[0] >= 0 and -1 not in offsets:
+        counts = map(data.count, repeat(b"\n"), [0, *offsets[:-1]], offsets)
+        return list(accumulate(counts, initial=base))[1:]
     lines: list[int] = []
     line = base
     last = 0
@@ -1088,6 +1125,32 @@ def _lines_at(data: bytes, offsets: list[int], base: int) -> list[int]:
         last = offset
         lines.append(line)
     return lines
+
+
+_BLANK_VALUE: Final = re.compile(rb"(?:^|\x1f)[ \t\n]+(?:\x1f|$)")
+"""A whitespace-only value in a column joined by U+001F (never in XML text)."""
+
+
+def _blank(text: str | None) -> bool:
+    """Whitespace-only text, which the lean parser may drop (so the tree would not see it)."""
+    return bool(text) and text.strip(" \t\n") == ""  # type: ignore[union-attr]
+
+
+def _column_text(raws: list[bytes | None]) -> list[str | None] | None:
+    """A column of captured values as text, decoded in one call when every record has one;
+    None when a value is whitespace only."""
+    if None in raws:
+        texts = [None if raw is None else raw.decode() for raw in raws]
+        return None if any(_blank(t) for t in texts) else texts
+    joined = b"\x1f".join(raws)  # type: ignore[arg-type]
+    if (
+        joined[:1] in b" \t\n" or b"\x1f " in joined or b"\x1f\t" in joined or b"\x1f\n" in joined
+    ) and _BLANK_VALUE.search(joined) is not None:
+        return None
+    column: list[str | None] = joined.decode().split("\x1f")  # type: ignore[assignment]
+    if len(column) != len(raws):
+        return None  # cannot happen (no U+001F in XML text); refuse rather than misalign
+    return column
 
 
 class _NotExtracted(Exception):
