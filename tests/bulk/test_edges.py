@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qnegov.bulk import generate, validate_file
+from qnegov.bulk import UniqueKey, generate, validate_file
 
 PARCELS_XSD = (Path(__file__).parent / "data" / "parcels.xsd").read_text(encoding="utf-8")
 
@@ -64,3 +64,34 @@ def test_an_empty_file_is_fatal(tmp_path: Path) -> None:
     path.write_bytes(b"")
     report = validate_file(str(path), "citizen")
     assert report.exit_code == 3
+
+
+def test_key_values_with_separator_characters(tmp_path: Path) -> None:
+    """Spilled key rows are TAB-separated and LF-joined: a value holding TAB, a line
+    separator, a CR or a backslash is still one value, and ``C<TAB>D`` never collides
+    with ``C\\tD``."""
+    path = tmp_path / "keys.xml"
+    generate(path, records=8, seed=3)
+    text = path.read_text(encoding="utf-8")
+    names = iter(
+        ["A&#x2028;B", "A&#x2028;B", "C&#9;D", "C\\tD", "E\\F", "E\\F", "G&#13;H", "G&#13;H"]
+    )
+    own = "\n    <FullName>"  # the citizen's own name, not a parent's (indented deeper)
+    parts = text.split(own)
+    rebuilt = parts[0] + "".join(
+        own + next(names) + part[part.index("</FullName>") :] for part in parts[1:]
+    )
+    path.write_text(rebuilt, encoding="utf-8")
+    for fast in (True, False):
+        for jobs in (1, 2):
+            issues = validate_file(
+                str(path),
+                "citizen",
+                jobs=jobs,
+                fast=fast,
+                builtin_rules=False,
+                rules=[UniqueKey("unique-name", "FullName")],
+            ).issues
+            repeats = [(i.record, i.message) for i in issues]
+            assert [r for r, _ in repeats] == [1, 5, 7], (fast, jobs, repeats)
+            assert "A\u2028B" in repeats[0][1] and "E\\F" in repeats[1][1]

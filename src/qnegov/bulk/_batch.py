@@ -213,6 +213,24 @@ def key_bucket(value: str, buckets: int) -> int:
     return zlib.crc32(value.encode()) % buckets
 
 
+_NEEDS_ESCAPE: Final = re.compile(r"[\\\t\n]")
+
+
+def escape_key(value: str) -> str:
+    """A key value as one spill field: backslash, TAB and LF escaped (a row is TAB-separated,
+    a blob LF-separated; any other character, U+2028 included, is kept as it is)."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def unescape_key(value: str) -> str:
+    """The value :func:`escape_key` escaped."""
+    if "\\" not in value:
+        return value
+    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n"}.get(m[1], m[1]), value)
+
+
 def key_sequence(values: list[str]) -> str:
     """libxml2's rendering of a key-sequence: ``['a', 'b']``."""
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
@@ -812,6 +830,8 @@ class _Range:
         self.pending_keys += count
         present: list[str] = [t for t in texts if t] if None in texts or "" in texts else texts  # type: ignore[assignment]
         values = list(map(str.strip, present))
+        if any(map(_NEEDS_ESCAPE.search, values)):
+            values = list(map(escape_key, values))
         if len(present) != count:
             kept = [i for i, t in enumerate(texts) if t]
             records: Iterable[int] = map(record_base.__add__, kept)
@@ -862,7 +882,7 @@ class _Range:
             text = element.text
             if not text:
                 continue
-            value = text.strip()
+            value = escape_key(text.strip())
             bucket = key_bucket(value, buckets)
             line = element.sourceline
             row = f"{name}\t{value}\t{record_base + index}\t{line_base + (line or 0)}"

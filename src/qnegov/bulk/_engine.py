@@ -50,6 +50,7 @@ from qnegov.bulk._batch import (
     run_pooled,
     run_task,
     source_line,
+    unescape_key,
 )
 from qnegov.bulk._fast import Acceptor
 from qnegov.bulk._rules import AnyRule, Finding, RuleSet, UniqueKey, load_rules_module
@@ -810,7 +811,9 @@ def check_key_rows(
     first: dict[tuple[str, str], tuple[int, int]] = {}
     refs: list[tuple[str, str, int, int, str]] = []
     for records, newlines, blob in chunks:
-        for row in blob.splitlines():
+        for row in blob.split("\n"):  # not splitlines(): U+2028 and the like are key text
+            if not row:
+                continue
             if not constraints:  # the common case: first occurrences cost one dict probe
                 name, value, rec, line = row.split("\t")
                 pair = (name, value)
@@ -850,7 +853,7 @@ def check_key_rows(
                     tr(
                         "{field} {value} repeats record {first} (line {line})",
                         field=key.field,
-                        value=value,
+                        value=unescape_key(value),
                         first=seen[0],
                         line=seen[1],
                     ),
