@@ -20,7 +20,7 @@ import json
 import re
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from operator import methodcaller
@@ -308,6 +308,11 @@ class _Range:
         self.keys: dict[int, list[str]] = {}
         self.pending_keys = 0
         self.task = task
+        # batches in a row the fast path handed back to the ordinary path, and the batches
+        # since it was last tried: a stretch where most batches hold an unproven record (or a
+        # comment) tries it on one batch in _RETRY only, so it never costs much more than it saves
+        self.fast_misses = 0
+        self.fast_skipped = 0
 
     # -- batches -------------------------------------------------------------------------
     def batch(self, *parts: bytes | memoryview) -> None:
@@ -330,10 +335,12 @@ class _Range:
 
     def batch_issues(self, *parts: bytes | memoryview) -> None:
         plan = self.plan
-        if self.worker.fast is not None:
+        if self.worker.fast is not None and self.fast_worth_trying():
             data = b"".join(parts)
             if self.fast_batch(data):
+                self.fast_misses = 0
                 return
+            self.fast_misses += 1
             parts = (data,)
         document = b"".join((plan.wrapper_open, *parts, plan.wrapper_close))
         try:
@@ -345,14 +352,22 @@ class _Range:
             return
         self.validated(root, document.count(b"\n"))
 
+    def fast_worth_trying(self) -> bool:
+        """Whether to try the fast path on this batch (either path gives the same output)."""
+        if self.fast_misses < _RETRY:
+            return True
+        self.fast_skipped += 1
+        return self.fast_skipped % _RETRY == 0
+
     def fast_batch(self, data: bytes) -> bool:
         """The fast path: records the acceptor proves valid skip libxml2's validation. Returns
         False, having done nothing, when the batch must take the ordinary path instead.
 
-        The other records are validated in a copy of the batch where the proven ones are
-        blanked out (spaces, newlines kept, one space per character), so libxml2 reports the
-        same messages on the same lines as for the whole batch. The tree of the whole batch is
-        still built when rules or root-level constraints need it (or to locate errors).
+        XSD only, the other records are validated in a copy of the batch where the proven ones
+        are blanked out (spaces, newlines kept, one space per character), so libxml2 reports the
+        same messages on the same lines as for the whole batch. With rules or root-level
+        constraints an unproven record sends the batch to the ordinary path: they need the
+        whole batch's tree, and validating that tree costs less than a second, blanked one.
         """
         worker = self.worker
         run = worker.fast
@@ -371,7 +386,9 @@ class _Range:
             pos = _end(_SPACE.match(data, pos), pos)
             if pos >= size:
                 break
-            if not tag.is_start_at(data, pos):
+            if worker.needs_tree or not tag.is_start_at(data, pos):
+                # with rules or root constraints the whole batch's tree is needed anyway:
+                # parsing it and a blanked copy costs more than validating the tree itself
                 return False
             nxt = tag.first_start(data, pos + 1)
             end = size if nxt < 0 else nxt
@@ -391,29 +408,18 @@ class _Range:
                 matches = []
             if self.rules_from_bytes(data, matches, newlines):
                 return True
-        if spans and not worker.needs_tree:
+        if spans:
             return self.blanked_only(data, spans, newlines)
-        try:
+        try:  # rules or root constraints over proven records the bytes could not serve
             root = _xml.parse_bytes(
                 plan.wrapper_open + data + plan.wrapper_close,
                 name=plan.label,
                 encoding=plan.encoding,
                 lean=plan.lean,
             )
-            checked = None
-            if spans:
-                checked = _xml.parse_bytes(
-                    self.blanked(data, spans),
-                    name=plan.label,
-                    encoding=plan.encoding,
-                    lean=plan.lean,
-                )
         except XMLSyntaxError:
             return False
-        if checked is None:
-            self.validated(root, newlines, valid=True)
-        else:
-            self.validated(root, newlines, checked=checked)
+        self.validated(root, newlines, valid=True)
         return True
 
     def blanked(self, data: bytes, spans: list[tuple[int, int]]) -> bytes:
@@ -433,19 +439,20 @@ class _Range:
 
     def blanked_only(self, data: bytes, spans: list[tuple[int, int]], newlines: int) -> bool:
         """XSD only, some records not proven: validate the blanked copy, and locate its errors
-        with record start lines read off the bytes (no tree of the whole batch)."""
+        by the start lines of the unproven records alone (no tree of the whole batch, and no
+        work per proven record beyond counting its end tag)."""
         worker = self.worker
         plan = self.plan
-        tag = worker.tag
-        starts = tag.starts(data)
+        # the acceptor ends every record it proves with exactly ``end_tag``, and nothing else
+        # it accepts holds that text: counting it counts the proven records
+        before: list[int] = []  # records ahead of each unproven one, in the batch
         proven = 0
         prev = 0
         for start, end in spans:
             proven += data.count(worker.end_tag, prev, start)
+            before.append(proven + len(before))
             prev = end
         proven += data.count(worker.end_tag, prev)
-        if len(starts) != proven + len(spans):
-            return False
         try:
             checked = _xml.parse_bytes(
                 self.blanked(data, spans), name=plan.label, encoding=plan.encoding, lean=plan.lean
@@ -454,22 +461,54 @@ class _Range:
             return False
         if len(checked) != len(spans):
             return False  # something besides one record per stretch: take the ordinary path
-        lines: list[int] = []
-        line = 1 + plan.wrapper_open.count(b"\n")
-        last = 0
-        for start in starts:
-            close = _tag_end(data, start)  # a node's line is its start tag's last line
-            if close is None:
-                return False
-            line += data.count(b"\n", last, close)
-            last = close
-            lines.append(line)
         result = self.result
         if not worker.schema.validate(checked):
-            self.schema_errors(checked, lines, result.newlines, result.records)
-        result.records += len(starts)
+            locate = self._span_locator(data, spans, before)
+            if locate is None:
+                return False
+            errors = log_entries(worker.schema)
+            if any(locate(entry.line) is None for entry in errors):
+                return False  # a line shared with a proven record: the ordinary path decides
+            self.schema_errors(checked, locate, result.newlines, result.records, errors)
+        result.records += proven + len(spans)
         result.newlines += newlines
         return True
+
+    def _span_locator(
+        self, data: bytes, spans: list[tuple[int, int]], before: list[int]
+    ) -> Callable[[int], int | None] | None:
+        """Line -> batch record index for errors inside the unproven records, as a bisect over
+        every record's start line would give it; None where only that bisect could tell (a
+        line before the first unproven record, or one the next record also starts on)."""
+        size = len(data)
+        offsets: list[int] = []
+        for start, end in spans:
+            offsets.append(start)
+            offsets.append(end if end < size else -1)
+        lines: list[int] = []
+        line = 1 + self.plan.wrapper_open.count(b"\n")
+        last = 0
+        for offset in offsets:
+            if offset < 0:
+                lines.append(-1)
+                continue
+            close = _tag_end(data, offset)  # a node's line is its start tag's last line
+            if close is None:
+                return None
+            if close > last:
+                line += data.count(b"\n", last, close)
+                last = close
+            lines.append(line)
+        own = lines[0::2]
+        following = lines[1::2]
+
+        def locate(at: int) -> int | None:
+            k = bisect.bisect_right(own, at) - 1
+            if k < 0 or 0 <= following[k] <= at:
+                return None
+            return before[k]
+
+        return locate
 
     def extract_scan(self, data: bytes, matches: list[re.Match[bytes]]) -> int:
         """Match records one by one with the capturing expression; where the run stops."""
@@ -623,19 +662,16 @@ class _Range:
         newlines: int,
         *,
         valid: bool | None = None,
-        checked: etree._Element | None = None,
     ) -> None:
-        """Report, count and run the rules on a parsed batch. ``checked`` is the tree libxml2
-        validates when it is not ``root`` (the fast path's blanked copy); ``valid`` skips
-        validation when the acceptor proved every record."""
+        """Report, count and run the rules on a parsed batch; ``valid`` skips validation when
+        the acceptor proved every record."""
         worker = self.worker
         result = self.result
         line_base = result.newlines
         record_base = result.records
         schema = worker.schema
-        target = root if checked is None else checked
         if valid is None:
-            valid = bool(schema.validate(target))
+            valid = bool(schema.validate(root))
         if valid:
             count = len(root)  # lean parsing: every child is a record element
             if worker.constraints:
@@ -646,7 +682,9 @@ class _Range:
             records = list(root.iterchildren(worker.record_tag))
             count = len(records)
             starts = [source_line(r) for r in records]
-            bad = self.schema_errors(target, starts, line_base, record_base)
+            bad = self.schema_errors(
+                root, lambda at: bisect.bisect_right(starts, at) - 1, line_base, record_base
+            )
             if worker.constraints:
                 self.constraint_rows(root, line_base, record_base)
             if worker.rules:
@@ -664,17 +702,19 @@ class _Range:
     def schema_errors(
         self,
         root: etree._Element,
-        starts: list[int],
+        locate: Callable[[int], int | None],
         line_base: int,
         record_base: int,
+        errors: list[Any] | None = None,
     ) -> set[int]:
-        """Report the batch's XSD errors, located by the records' start lines; return the
-        indexes of the records at fault."""
+        """Report the batch's XSD errors, each placed in a record by ``locate`` (line -> batch
+        record index, -1 for none); return the indexes of the records at fault."""
         worker = self.worker
         bad: set[int] = set()
-        for entry in log_entries(worker.schema):
+        for entry in log_entries(worker.schema) if errors is None else errors:
             line = entry.line
-            index = bisect.bisect_right(starts, line) - 1
+            found = locate(line)
+            index = -1 if found is None else found
             bad.add(index)
             self.result.issues.append(
                 (
@@ -1121,6 +1161,7 @@ def log_entries(schema: etree.XMLSchema) -> list[Any]:
 
 
 _SPACE: Final = re.compile(WS)
+_RETRY: Final = 4
 
 
 def _record_order(issue: RawIssue) -> int:
