@@ -185,3 +185,18 @@ def test_read_removes_the_file_of_a_damaged_attachment(tmp_path: Path) -> None:
     env = read(data.encode(), attachment_dir=tmp_path)
     assert [i.code for i in env.issues] == ["edxml_attachment_damaged"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("raw", ["..", "../x", "a/b", "/etc/passwd"])
+def test_claim_refuses_an_unsafe_name_even_if_the_sanitiser_let_it_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    """The folder's own last check, behind the sanitiser: a name that would leave the folder or
+    is a path step is refused by name, and nothing is created."""
+    monkeypatch.setattr(_attachments, "safe_file_name", lambda name, fallback: name)
+    folder = AttachmentFolder(tmp_path / "out")
+    with pytest.raises(AttachmentError) as caught:
+        folder.claim(raw)
+    assert str(caught.value) == f"unsafe attachment name {raw!r}"
+    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "x").exists()
