@@ -63,3 +63,10 @@ def test_models_refuse_a_branch_code_with_a_wrong_check_digit() -> None:
     assert str(Taxpayer(tax_code=VALID + "-001").tax_code) == VALID + "-001"  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="check digit"):
         Taxpayer(tax_code=WRONG + "-001")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("base", ["01001091", "0100109106", ""])
+def test_the_public_check_digit_refuses_a_base_that_is_not_nine_digits(base: str) -> None:
+    """A wrong-length base is an error, not a digit computed over part of it."""
+    with pytest.raises(ValueError):
+        tax_check_digit(base)
