@@ -126,6 +126,8 @@ GROUPS: dict[str, Group] = {
             "qnegov.signing._structure.*",
             "qnegov.signing._policy.*",
         ),
+        # not test_interop (the separate _interop verifier), test_properties (hypothesis) or
+        # test_cli_signing (the CLI): each costs seconds per mutant and adds little here
         tuple(
             f"tests/signing/{name}.py"
             for name in (
@@ -133,12 +135,10 @@ GROUPS: dict[str, Group] = {
                 "test_sign_verify",
                 "test_keys_trust",
                 "test_by_id",
-                "test_interop",
                 "test_interop_profile",
                 "test_explain_status",
                 "test_locations",
-                "test_properties",
-                "test_cli_signing",
+                "test_policy_refusals",
             )
         ),
     ),
