@@ -139,6 +139,7 @@ GROUPS: dict[str, Group] = {
                 "test_explain_status",
                 "test_locations",
                 "test_policy_refusals",
+                "test_structure_refusals",
             )
         ),
     ),
