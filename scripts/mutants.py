@@ -140,6 +140,7 @@ GROUPS: dict[str, Group] = {
                 "test_locations",
                 "test_policy_refusals",
                 "test_structure_refusals",
+                "test_key_loading",
             )
         ),
     ),
