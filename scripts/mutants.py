@@ -141,6 +141,8 @@ GROUPS: dict[str, Group] = {
                 "test_policy_refusals",
                 "test_structure_refusals",
                 "test_key_loading",
+                "test_policy_rules",
+                "test_trust_rules",
             )
         ),
     ),
