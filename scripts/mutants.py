@@ -143,6 +143,7 @@ GROUPS: dict[str, Group] = {
                 "test_key_loading",
                 "test_policy_rules",
                 "test_trust_rules",
+                "test_key_checks",
             )
         ),
     ),
