@@ -146,3 +146,38 @@ def test_the_legacy_policy_reports_each_tolerated_trait(
     assert [(issue.code, issue.message) for issue in found] == expected
     assert all(issue.line == parsed.element.sourceline for issue in found)
     assert all(issue.severity.value == "warning" and issue.rule == "legacy" for issue in found)
+
+
+def test_a_changed_document_fails_its_digest_at_the_signature_s_line(
+    pki: PKI, packet: bytes
+) -> None:
+    from qnegov.errors import SignatureInvalid
+    from qnegov.signing import verify
+
+    signed = sign(packet, pki.rsa)
+    line = etree.fromstring(signed).find(f".//{DSIG}").sourceline  # type: ignore[union-attr]
+    changed = signed.replace(b"</edXML:edXMLHeader>", b"<!-- x --></edXML:edXMLHeader>", 1)
+    changed = changed.replace(b"<edXML:Subject>", b"<edXML:Subject>X", 1)
+    assert changed != signed
+    with pytest.raises(SignatureInvalid) as caught:
+        verify(changed, trust=pki.trust)
+    assert caught.value.message == (
+        "the digest of the signed content does not match: the document was changed after signing"
+    )
+    assert caught.value.line == line
+
+
+def test_a_signature_as_the_document_element_is_refused_by_policy_name(
+    pki: PKI, parsed: ParsedSignature
+) -> None:
+    from qnegov.signing import verify
+
+    alone = etree.tostring(parsed.element)
+    for policy in (STRICT, LEGACY_PEER):
+        with pytest.raises(PolicyViolation) as caught:
+            verify(alone, trust=pki.trust, policy=policy)
+        assert caught.value.message == (
+            "the signature is the document element (an enveloping signature); the "
+            f"{policy.name} policy accepts only enveloped signatures"
+        )
+        assert caught.value.line == 1

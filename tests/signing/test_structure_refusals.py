@@ -14,8 +14,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from qnegov.errors import AmbiguousSignature, PolicyViolation, SignatureError, SignatureInvalid
-from qnegov.signing._structure import parse_signature
+from qnegov.errors import (
+    AmbiguousSignature,
+    PolicyViolation,
+    SignatureError,
+    SignatureInvalid,
+    SignatureMissing,
+)
+from qnegov.signing._structure import find_signature, parse_signature
 
 from .conftest import PKI
 
@@ -233,6 +239,57 @@ CASES = [
         "KeyInfo holds an X509Certificate that does not parse",
         15,
     ),
+    (
+        "<ds:SignedInfo>\n",
+        "<ds:Object/><ds:SignedInfo>\n",
+        PolicyViolation,
+        "Signature must hold SignedInfo here, found Object",
+        None,
+    ),
+    (
+        f'<ds:CanonicalizationMethod Algorithm="{EXC}"/>\n',
+        "",
+        PolicyViolation,
+        "SignedInfo must hold CanonicalizationMethod here, found SignatureMethod",
+        None,
+    ),
+    (
+        f'<ds:SignatureMethod Algorithm="{RSA256}"/>\n',
+        "",
+        PolicyViolation,
+        "SignedInfo must hold SignatureMethod here, found Reference",
+        None,
+    ),
+    (
+        f"<ds:DigestValue>{DIGEST}</ds:DigestValue>\n",
+        "",
+        PolicyViolation,
+        "Reference must hold DigestValue here, found nothing",
+        None,
+    ),
+    (
+        f'<ds:DigestMethod Algorithm="{SHA256}"/>',
+        '<ds:DigestMethod Algorithm="urn:md5"/>',
+        PolicyViolation,
+        "unsupported digest algorithm 'urn:md5'",
+        10,
+    ),
+    (
+        f"<ds:SignatureValue>{VALUE}</ds:SignatureValue>",
+        "<ds:SignatureValue>%%%</ds:SignatureValue>",
+        SignatureInvalid,
+        "SignatureValue is not valid base64",
+        14,
+    ),
+    (
+        "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>CERT</ds:X509Certificate></ds:X509Data>"
+        "</ds:KeyInfo>",
+        "<ds:Object/>",
+        PolicyViolation,
+        "unexpected Object inside the signature (only SignedInfo, SignatureValue and KeyInfo "
+        "are accepted)",
+        15,
+    ),
 ]
 
 
@@ -283,3 +340,38 @@ def test_an_unnamespaced_signature_is_read_in_no_namespace(cert_b64: str) -> Non
     text = TEMPLATE.replace(f' xmlns:ds="{DS}"', "").replace("ds:", "")
     parsed = parse_signature(_signature(text, cert_b64))
     assert parsed.namespace is None and parsed.certificates
+
+
+def _document(body: str) -> etree._Element:
+    return etree.fromstring(f'<r xmlns:ds="{DS}">\n{body}</r>'.encode())
+
+
+def test_a_document_without_a_signature_says_so() -> None:
+    with pytest.raises(SignatureMissing) as caught:
+        find_signature(_document("<a/>\n"), accept_unnamespaced=True)
+    assert caught.value.message == "the document carries no XML signature"
+
+
+def test_two_signatures_are_ambiguous_at_the_second() -> None:
+    root = _document("<ds:Signature/>\n<a>\n<ds:Signature/>\n</a>\n")
+    with pytest.raises(AmbiguousSignature) as caught:
+        find_signature(root, accept_unnamespaced=False)
+    assert caught.value.message == "the document holds 2 signatures; exactly one is accepted"
+    assert caught.value.line == 4
+
+
+def test_a_legacy_unnamespaced_signature_needs_the_legacy_policy(cert_b64: str) -> None:
+    legacy = TEMPLATE.replace(f' xmlns:ds="{DS}"', "").replace("ds:", "").replace("CERT", cert_b64)
+    root = etree.fromstring(f"<r>\n<a/>\n{legacy}</r>".encode())
+    found = find_signature(root, accept_unnamespaced=True)
+    assert found.tag == "Signature"
+    with pytest.raises(PolicyViolation) as caught:
+        find_signature(root, accept_unnamespaced=False)
+    assert caught.value.message == (
+        "the Signature element is not in the XML-DSig namespace (the VNPT legacy shape); only "
+        "the legacy policy accepts it"
+    )
+    assert caught.value.line == 3
+    both = etree.fromstring(f'<r>\n{legacy}<ds:Signature xmlns:ds="{DS}"/></r>'.encode())
+    with pytest.raises(AmbiguousSignature):
+        find_signature(both, accept_unnamespaced=True)

@@ -7,13 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from qnegov.errors import CertificateExpired, KeyLoadError, UntrustedCertificate
 from qnegov.signing._trust import TrustStore, describe_certificate
 
-from .conftest import NOW, PKI
+from .conftest import NOW, PKI, rsa_key
 
 
 def test_an_empty_trust_store_is_refused() -> None:
@@ -103,3 +105,49 @@ def test_from_paths_reads_anchors_intermediates_pins_and_keys(tmp_path: Path, pk
     assert store.pinned_certificates == (pki.foreign.certificate,)
     assert store.key_pinned(pki.other.certificate.public_key())
     assert store.validate(pki.chained.certificate)[-1] == pki.root
+
+
+def test_a_certificate_that_may_not_sign_is_refused_by_name(pki: PKI) -> None:
+    leaf = pki.no_signing_usage.certificate
+    with pytest.raises(UntrustedCertificate) as caught:
+        TrustStore([pki.root]).validate(leaf)
+    assert caught.value.message == (
+        f"certificate {describe_certificate(leaf)} may not sign documents: its key usage has "
+        "neither digitalSignature nor nonRepudiation"
+    )
+
+
+def test_a_ca_certificate_does_not_sign_documents(pki: PKI) -> None:
+    key = rsa_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Signing CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(pki.root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(pki.root_key, hashes.SHA256())
+    )
+    with pytest.raises(UntrustedCertificate) as caught:
+        TrustStore([pki.root]).validate(ca)
+    assert caught.value.message == (
+        f"certificate {describe_certificate(ca)} is a CA certificate; documents are signed by "
+        "end entities"
+    )
