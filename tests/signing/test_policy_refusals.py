@@ -181,3 +181,16 @@ def test_a_signature_as_the_document_element_is_refused_by_policy_name(
             f"{policy.name} policy accepts only enveloped signatures"
         )
         assert caught.value.line == 1
+
+
+def test_an_element_is_verified_on_a_copy_and_left_as_it_was(pki: PKI, packet: bytes) -> None:
+    from qnegov.signing import verify
+
+    root = etree.fromstring(sign(packet, pki.rsa))
+    before = etree.tostring(root)
+    result = verify(root, trust=pki.trust)
+    assert result.digest_method is DigestMethod.SHA256
+    assert result.c14n is C14NMethod.EXC_C14N
+    assert etree.tostring(root) == before
+    verify(root.getroottree(), trust=pki.trust)
+    assert etree.tostring(root) == before

@@ -151,3 +151,85 @@ def test_a_ca_certificate_does_not_sign_documents(pki: PKI) -> None:
         f"certificate {describe_certificate(ca)} is a CA certificate; documents are signed by "
         "end entities"
     )
+
+
+def _cert(
+    cn: str,
+    issuer: tuple[x509.Certificate, object] | None,
+    *,
+    ca: bool | None,
+    path_length: int | None = None,
+    cert_sign: bool = True,
+    digital_signature: bool = False,
+) -> tuple[x509.Certificate, object]:
+    """A certificate with exactly the constraints given (``ca=None``: no BasicConstraints)."""
+    key = rsa_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer[0].subject if issuer else name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=30))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=digital_signature,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=cert_sign,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
+    if ca is not None:
+        builder = builder.add_extension(
+            x509.BasicConstraints(ca=ca, path_length=path_length), critical=True
+        )
+    signer = issuer[1] if issuer else key
+    return builder.sign(signer, hashes.SHA256()), key  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("issuer_kind", "trusted"),
+    [
+        ("ca", True),
+        ("no-basic-constraints", True),  # an old-style issuer without the extension
+        ("not-ca", False),  # an end entity cannot issue, even with keyCertSign
+        ("no-cert-sign", False),  # a CA whose key usage excludes keyCertSign
+    ],
+)
+def test_only_a_ca_allowed_to_sign_certificates_issues_them(
+    issuer_kind: str, trusted: bool
+) -> None:
+    root = _cert("Root", None, ca=True)
+    ca = {"ca": True, "no-basic-constraints": None, "not-ca": False, "no-cert-sign": True}
+    middle = _cert("Middle", root, ca=ca[issuer_kind], cert_sign=issuer_kind != "no-cert-sign")
+    leaf, _key = _cert("Leaf", middle, ca=False, cert_sign=False, digital_signature=True)
+    store = TrustStore([root[0]])
+    if trusted:
+        assert store.validate(leaf, [middle[0]]) == (leaf, middle[0], root[0])
+        return
+    with pytest.raises(UntrustedCertificate):
+        store.validate(leaf, [middle[0]])
+
+
+@pytest.mark.parametrize(("path_length", "trusted"), [(0, False), (1, True), (None, True)])
+def test_a_path_length_constraint_bounds_the_cas_below(
+    path_length: int | None, trusted: bool
+) -> None:
+    root = _cert("Root", None, ca=True, path_length=path_length)
+    middle = _cert("Middle", root, ca=True)
+    leaf, _key = _cert("Leaf", middle, ca=False, cert_sign=False, digital_signature=True)
+    store = TrustStore([root[0]])
+    if trusted:
+        assert store.validate(leaf, [middle[0]])[-1] == root[0]
+        return
+    with pytest.raises(UntrustedCertificate):
+        store.validate(leaf, [middle[0]])
