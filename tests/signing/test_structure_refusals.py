@@ -375,3 +375,38 @@ def test_a_legacy_unnamespaced_signature_needs_the_legacy_policy(cert_b64: str) 
     both = etree.fromstring(f'<r>\n{legacy}<ds:Signature xmlns:ds="{DS}"/></r>'.encode())
     with pytest.raises(AmbiguousSignature):
         find_signature(both, accept_unnamespaced=True)
+
+
+def test_comments_and_pis_inside_the_signature_are_skipped(cert_b64: str) -> None:
+    text = _edit("<ds:SignedInfo>\n", "<!-- c --><?p x?><ds:SignedInfo>\n<!-- d -->")
+    assert parse_signature(_signature(text, cert_b64)).reference_uri == ""
+
+
+def test_only_the_enveloped_transform_means_c14n_10_for_the_reference(cert_b64: str) -> None:
+    text = _edit(f'<ds:Transform Algorithm="{EXC}"/>\n', "")
+    parsed = parse_signature(_signature(text, cert_b64))
+    assert parsed.transforms == (ENVELOPED,) and parsed.reference_c14n.value == C14N
+
+
+def test_inclusive_namespaces_without_a_prefix_list_name_none(cert_b64: str) -> None:
+    text = _edit(
+        f'<ds:Transform Algorithm="{EXC}"/>',
+        f'<ds:Transform Algorithm="{EXC}"><ec:InclusiveNamespaces xmlns:ec="{EXC}"/>'
+        "</ds:Transform>",
+    )
+    assert parse_signature(_signature(text, cert_b64)).inclusive_prefixes == ()
+
+
+def test_sixteen_certificates_are_accepted(cert_b64: str) -> None:
+    from qnegov.signing import _structure
+
+    limit = _structure._MAX_CERTIFICATES
+    many = "".join("<ds:X509Certificate>CERT</ds:X509Certificate>" for _ in range(limit))
+    text = _edit("<ds:X509Certificate>CERT</ds:X509Certificate>", many)
+    assert len(parse_signature(_signature(text, cert_b64)).certificates) == limit
+
+
+@pytest.mark.parametrize("body", ["<Signature/>\n", "<Signature><x/></Signature>\n"])
+def test_a_no_namespace_signature_without_signed_info_is_no_signature(body: str) -> None:
+    with pytest.raises(SignatureMissing):
+        find_signature(_document(body), accept_unnamespaced=True)
