@@ -399,17 +399,17 @@ class _Range:
         plan = self.plan
         result = self.result
         newlines = worker.wrap_newlines + data.count(b"\n")
-        if not spans and not worker.needs_tree:
+        if spans:  # only without rules or root constraints (they left the loop above)
+            return self.blanked_only(data, spans, newlines)
+        if not worker.needs_tree:
             result.records += data.count(worker.end_tag)
             result.newlines += newlines
             return True
-        if not spans and worker.extract is not None:
+        if worker.extract is not None:
             if _end(_SPACE.match(data, 0), 0) == size:
                 matches = []
             if self.rules_from_bytes(data, matches, newlines):
                 return True
-        if spans:
-            return self.blanked_only(data, spans, newlines)
         try:  # rules or root constraints over proven records the bytes could not serve
             root = _xml.parse_bytes(
                 plan.wrapper_open + data + plan.wrapper_close,
