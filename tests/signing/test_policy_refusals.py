@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 from lxml import etree
 
-from qnegov.errors import PolicyViolation
-from qnegov.signing import LEGACY_PEER, STRICT, sign
+from qnegov.errors import PolicyViolation, SignatureInvalid
+from qnegov.signing import LEGACY_PEER, STRICT, sign, verify
 from qnegov.signing._policy import INTEROP, SignaturePolicy
 from qnegov.signing._structure import (
     C14NMethod,
@@ -151,9 +151,6 @@ def test_the_legacy_policy_reports_each_tolerated_trait(
 def test_a_changed_document_fails_its_digest_at_the_signature_s_line(
     pki: PKI, packet: bytes
 ) -> None:
-    from qnegov.errors import SignatureInvalid
-    from qnegov.signing import verify
-
     signed = sign(packet, pki.rsa)
     line = etree.fromstring(signed).find(f".//{DSIG}").sourceline  # type: ignore[union-attr]
     changed = signed.replace(b"</edXML:edXMLHeader>", b"<!-- x --></edXML:edXMLHeader>", 1)
@@ -170,8 +167,6 @@ def test_a_changed_document_fails_its_digest_at_the_signature_s_line(
 def test_a_signature_as_the_document_element_is_refused_by_policy_name(
     pki: PKI, parsed: ParsedSignature
 ) -> None:
-    from qnegov.signing import verify
-
     alone = etree.tostring(parsed.element)
     for policy in (STRICT, LEGACY_PEER):
         with pytest.raises(PolicyViolation) as caught:
@@ -184,8 +179,6 @@ def test_a_signature_as_the_document_element_is_refused_by_policy_name(
 
 
 def test_an_element_is_verified_on_a_copy_and_left_as_it_was(pki: PKI, packet: bytes) -> None:
-    from qnegov.signing import verify
-
     root = etree.fromstring(sign(packet, pki.rsa))
     before = etree.tostring(root)
     result = verify(root, trust=pki.trust)

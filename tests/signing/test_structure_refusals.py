@@ -21,6 +21,7 @@ from qnegov.errors import (
     SignatureInvalid,
     SignatureMissing,
 )
+from qnegov.signing import _structure
 from qnegov.signing._structure import find_signature, parse_signature
 
 from .conftest import PKI
@@ -324,8 +325,6 @@ def test_an_unreadable_certificate_can_be_skipped_and_told(cert_b64: str, pki: P
 
 
 def test_too_many_certificates_are_refused(cert_b64: str) -> None:
-    from qnegov.signing import _structure
-
     many = "".join("<ds:X509Certificate>CERT</ds:X509Certificate>" for _ in range(40))
     limit = _structure._MAX_CERTIFICATES
     assert limit < 40
@@ -398,8 +397,6 @@ def test_inclusive_namespaces_without_a_prefix_list_name_none(cert_b64: str) -> 
 
 
 def test_sixteen_certificates_are_accepted(cert_b64: str) -> None:
-    from qnegov.signing import _structure
-
     limit = _structure._MAX_CERTIFICATES
     many = "".join("<ds:X509Certificate>CERT</ds:X509Certificate>" for _ in range(limit))
     text = _edit("<ds:X509Certificate>CERT</ds:X509Certificate>", many)

@@ -118,33 +118,7 @@ def test_a_certificate_that_may_not_sign_is_refused_by_name(pki: PKI) -> None:
 
 
 def test_a_ca_certificate_does_not_sign_documents(pki: PKI) -> None:
-    key = rsa_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Signing CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(pki.root.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - timedelta(days=1))
-        .not_valid_after(NOW + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(pki.root_key, hashes.SHA256())
-    )
+    ca, _key = _cert("Signing CA", (pki.root, pki.root_key), ca=True, digital_signature=True)
     with pytest.raises(UntrustedCertificate) as caught:
         TrustStore([pki.root]).validate(ca)
     assert caught.value.message == (
