@@ -53,18 +53,39 @@ _STATUS_MAX_BYTES: Final = 64 << 20
 def kind_of(path: str | os.PathLike[str]) -> tuple[str, str | None]:
     """``("edxml", None)``, ``("register", schema name)`` or ``("xml", None)`` for a file.
 
-    Reads only the root element's start tag; raises the safe parser's errors for bad input.
+    Reads only up to the root element's start tag: the file is fed tag by tag and the parse
+    stops at the first start event, so a register with a broken record further on is still
+    recognised (and validated record by record). Raises the safe parser's errors for bad
+    input before the root.
     """
     from qnegov import _xml  # lxml: not needed to build the CLI's parser
 
-    for _event, element in _xml.iterparse(Path(path), events=("start",)):
-        tag = str(element.tag)
+    class _Root(Exception):
+        def __init__(self, tag: str) -> None:
+            self.tag = tag
+
+    class _FirstStart:
+        def start(self, tag: str, attrib: object, nsmap: object = None) -> None:
+            raise _Root(tag)
+
+        def end(self, tag: str) -> None:
+            pass
+
+        def data(self, text: str) -> None:
+            pass
+
+        def close(self) -> None:
+            return None
+
+    try:
+        _xml.parse_with_target(Path(path), _FirstStart(), track_lines=True)
+    except _Root as root:
+        tag = root.tag
         namespace = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
         if namespace == EDXML_NS:
             return "edxml", None
         if namespace in REGISTER_NAMESPACES:
             return "register", REGISTER_NAMESPACES[namespace]
-        return "xml", None
     return "xml", None
 
 
