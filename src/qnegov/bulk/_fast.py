@@ -27,8 +27,10 @@ from lxml import etree
 
 XS: Final = "http://www.w3.org/2001/XMLSchema"
 _XS: Final = "{" + XS + "}"
-WS: Final = rb"[ \t\n]*"
-_WS1: Final = rb"[ \t\n]+"
+WS: Final = rb"[ \t\n]*+"
+_WS1: Final = rb"[ \t\n]++"
+"""Whitespace, possessive: what follows it (``<``, ``>``, ``=``, a name) is never whitespace,
+so giving some back could never help a match, and not trying is cheaper."""
 
 # The batch is checked to be valid UTF-8 without U+FFFE/U+FFFF before the expression runs
 # (one C-speed decode), so here a character is an ASCII byte or a lead byte with its
@@ -42,6 +44,16 @@ ATTR_CHAR: Final = rb"(?:[\x20\x21\x23-\x25\x28-\x3b\x3d\x3f-\x7f]|" + _MULTI + 
 _DOT_CHAR: Final = rb"(?:[\t\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7f]|" + _MULTI + rb")"
 """What a pattern's ``.`` may match here: a text character other than LF and ``"`` (so a
 pattern can never run past an attribute value's closing quote)."""
+
+
+def _ascii_in(expression: bytes) -> frozenset[int]:
+    return frozenset(b for b in range(0x80) if re.fullmatch(expression, bytes([b])))
+
+
+_TEXT_ASCII: Final = _ascii_in(TEXT_BYTE)
+_ATTR_ASCII: Final = _ascii_in(ATTR_BYTE)
+_DOT_ASCII: Final = _ascii_in(_DOT_CHAR)
+"""The ASCII bytes each of these expressions matches."""
 
 _YEAR: Final = rb"(?!0000)[0-9]{4}"
 _LEAP: Final = rb"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
@@ -76,12 +88,28 @@ class Unsupported(Exception):
 
 def plain_utf8(data: bytes) -> bool:
     """Whether ``data`` is UTF-8 without the non-characters U+FFFE and U+FFFF (the premise of
-    the byte classes above)."""
+    the byte classes above).
+
+    Decoded in pieces of about 32 KB cut before a ``<``: a whole batch decoded at once makes
+    a string too big for the allocator's heap, and mapping and unmapping it costs more than
+    the decoding. A ``<`` is never inside a UTF-8 sequence, and a sequence cut short before
+    one is an error in its piece, so the verdict is the same as for one decode."""
+    size = len(data)
+    pos = 0
     try:
-        data.decode("utf-8")
+        while pos < size:
+            end = data.find(b"<", pos + _DECODE_PIECE) if pos + _DECODE_PIECE < size else -1
+            if end < 0:
+                end = size
+            data[pos:end].decode("utf-8")
+            pos = end
     except UnicodeDecodeError:
         return False
-    return b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data
+    return _NON_CHARACTER.search(data) is None
+
+
+_DECODE_PIECE: Final = 32 * 1024
+_NON_CHARACTER: Final = re.compile(rb"\xef\xbf[\xbe\xbf]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,34 +126,58 @@ class Acceptor:
 
     def compile(self) -> re.Pattern[bytes]:
         """``(?: WS record )*``: matched at a record start, it ends after the last record of an
-        unbroken run of certainly valid records."""
-        return re.compile(rb"(?:" + WS + self.pattern + rb")*")
+        unbroken run of certainly valid records. Each record is atomic and the run possessive:
+        a record ends at its one end tag, so no other way of matching it could go further."""
+        return re.compile(rb"(?:(?>" + WS + self.pattern + rb"))*+")
 
 
 @dataclass(frozen=True, slots=True)
 class _Simple:
     """A simple type as a regular expression over the raw value: ``exact`` for built-in
-    lexical forms, else character text with ``checks`` (lookaheads) and a length range."""
+    lexical forms, else character text with ``checks`` (lookaheads) and a length range.
+    ``alphabets`` gives, per check, the ASCII bytes it can match (None: not known)."""
 
     exact: bytes | None
     checks: tuple[bytes, ...] = ()
     min_len: int = 0
     max_len: int | None = None
+    alphabets: tuple[frozenset[int] | None, ...] = ()
 
     def value(self, *, attribute: bool) -> bytes:
         """The expression of a value; the caller's next token is ``</`` (text) or ``"``."""
         end = b'"' if attribute else b"</"
-        looks = b"".join(b"(?=(?:" + c + b")" + end + b")" for c in self.checks)
+        direct = self.direct_check(attribute=attribute)
+        looks = b"".join(
+            b"(?=(?:" + c + b")" + end + b")" for n, c in enumerate(self.checks) if n != direct
+        )
         if self.exact is not None:
             return looks + b"(?:" + self.exact + b")"
+        if direct is not None:
+            # the check itself consumes the value: it matches only allowed bytes, so the
+            # class scan after the lookahead would only read the same bytes a second time
+            return looks + b"(?:" + self.checks[direct] + b")"
         upper = b"" if self.max_len is None else str(self.max_len).encode()
         if self.min_len <= 1:
             # bytes, not characters: at most max_len bytes is at most max_len characters,
             # and one byte is one character at least (a longer value is left to libxml2)
             byte = ATTR_BYTE if attribute else TEXT_BYTE
-            return looks + byte + b"{" + str(self.min_len).encode() + b"," + upper + b"}"
+            return looks + byte + b"{" + str(self.min_len).encode() + b"," + upper + b"}+"
         char = ATTR_CHAR if attribute else TEXT_CHAR
-        return looks + char + b"{" + str(self.min_len).encode() + b"," + upper + b"}"
+        return looks + char + b"{" + str(self.min_len).encode() + b"," + upper + b"}+"
+
+    def direct_check(self, *, attribute: bool) -> int | None:
+        """The check that can stand for the class scan: one whose every ASCII byte is allowed
+        in the value (``<``, ``&``, ``>`` and CR never are; in attributes not quotes, TAB or
+        LF either), when no length facet needs the scan to count."""
+        if self.exact is not None or self.min_len != 0 or self.max_len is not None:
+            return None
+        if len(self.alphabets) != len(self.checks):
+            return None
+        allowed = _ATTR_ASCII if attribute else _TEXT_ASCII
+        for n, alphabet in enumerate(self.alphabets):
+            if alphabet is not None and alphabet <= allowed:
+                return n
+        return None
 
 
 def compile_acceptor(
@@ -284,7 +336,7 @@ class _Compiler:
                     simple = self.simple(self.lookup("simpleType", decl, type_name))
             if simple is not None:
                 if fixed is not None:
-                    simple = _with_check(simple, re.escape(fixed.encode()))
+                    simple = _with_check(simple, fixed.encode())
                 value = simple.value(attribute=False)
                 if decl.get("default") is not None:
                     value = b"(?:" + value + b")?"  # empty content takes the (valid) default
@@ -415,7 +467,7 @@ class _Compiler:
             simple = _Simple(None)  # xs:anySimpleType: any text
         fixed = node.get("fixed")
         if fixed is not None:
-            simple = _with_check(simple, re.escape(fixed.encode()))
+            simple = _with_check(simple, fixed.encode())
         return [(re.escape(node.get("name", "").encode()), use == "required", simple)]
 
     def lookup_attribute_group(self, node: etree._Element) -> etree._Element:
@@ -486,7 +538,7 @@ class _Compiler:
             self.depth -= 1
 
     def facets(self, base: _Simple, restriction: etree._Element) -> _Simple:
-        patterns: list[bytes] = []
+        patterns: list[tuple[bytes, frozenset[int]]] = []
         enumeration: list[bytes] = []
         low, high = base.min_len, base.max_len
         for facet in restriction:
@@ -498,9 +550,9 @@ class _Compiler:
             kind = etree.QName(facet).localname
             value = facet.get("value", "")
             if kind == "pattern":
-                patterns.append(translate_pattern(value))
+                patterns.append(_translate(value))
             elif kind == "enumeration":
-                enumeration.append(re.escape(value.encode()))
+                enumeration.append(value.encode())
             elif kind in ("length", "minLength", "maxLength") and base.exact is None:
                 number = int(value)
                 if kind in ("length", "minLength"):
@@ -512,15 +564,29 @@ class _Compiler:
             else:
                 raise Unsupported(f"the {kind} facet")
         checks = list(base.checks)
+        alphabets = list(base.alphabets)
         if patterns:
-            checks.append(b"|".join(b"(?:" + p + b")" for p in patterns))
+            checks.append(b"|".join(b"(?:" + p + b")" for p, _ in patterns))
+            alphabets.append(frozenset().union(*(a for _, a in patterns)))
         if enumeration:
-            checks.append(b"|".join(enumeration))
-        return _Simple(base.exact, tuple(checks), low, high)
+            checks.append(b"|".join(map(re.escape, enumeration)))
+            alphabets.append(_ascii_bytes(enumeration))
+        return _Simple(base.exact, tuple(checks), low, high, tuple(alphabets))
 
 
-def _with_check(simple: _Simple, check: bytes) -> _Simple:
-    return _Simple(simple.exact, (*simple.checks, check), simple.min_len, simple.max_len)
+def _with_check(simple: _Simple, literal: bytes) -> _Simple:
+    """``simple`` whose value must also be exactly ``literal`` (a fixed value)."""
+    return _Simple(
+        simple.exact,
+        (*simple.checks, re.escape(literal)),
+        simple.min_len,
+        simple.max_len,
+        (*simple.alphabets, _ascii_bytes([literal])),
+    )
+
+
+def _ascii_bytes(values: list[bytes]) -> frozenset[int]:
+    return frozenset(b for value in values for b in value if b < 0x80)
 
 
 def _element_ns(decl: etree._Element, is_global: bool, doc: etree._Element) -> str | None:
@@ -555,6 +621,14 @@ _SINGLE_ESCAPES: Final = {
     "^": b"\\^",
 }
 _CLASS_ESCAPES: Final = {"d": b"0-9", "s": b" \\t\\n"}
+_ESCAPED: Final[dict[str, frozenset[int]]] = {
+    **{k: frozenset({ord(k)}) for k in _SINGLE_ESCAPES},
+    "n": frozenset({10}),
+    "t": frozenset({9}),
+    "d": frozenset(range(0x30, 0x3A)),
+    "s": frozenset({0x20, 9, 10}),
+}
+"""The ASCII bytes each escape stands for."""
 _SAFE_LITERAL: Final = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#%',/:;=@_`~$-"
 )
@@ -564,7 +638,13 @@ def translate_pattern(pattern: str) -> bytes:
     """An XSD ``pattern`` as a Python bytes expression matching a subset of its language
     (``\\d`` only ASCII digits, no class negation or subtraction, no ``<``/``&``/``>``).
     Raises :class:`Unsupported` for anything else."""
+    return _translate(pattern)[0]
+
+
+def _translate(pattern: str) -> tuple[bytes, frozenset[int]]:
+    """:func:`translate_pattern`, and the ASCII bytes the expression can match."""
     out: list[bytes] = []
+    alphabet: set[int] = set()
     pos = 0
     size = len(pattern)
     depth = 0
@@ -580,9 +660,10 @@ def translate_pattern(pattern: str) -> bytes:
                 out.append(b"[" + _CLASS_ESCAPES[nxt] + b"]")
             else:
                 raise Unsupported(f"the pattern escape \\{nxt}")
+            alphabet.update(_ESCAPED[nxt])
             pos += 2
         elif char == "[":
-            end, body = _char_class(pattern, pos + 1)
+            end, body = _char_class(pattern, pos + 1, alphabet)
             out.append(b"[" + body + b"]")
             pos = end
         elif char in "()":
@@ -606,9 +687,11 @@ def translate_pattern(pattern: str) -> bytes:
             pos = close + 1
         elif char == ".":
             out.append(_DOT_CHAR)
+            alphabet.update(_DOT_ASCII)
             pos += 1
         elif char in _SAFE_LITERAL:
             out.append(re.escape(char.encode()))
+            alphabet.add(ord(char))
             pos += 1
         elif ord(char) > 0x7F and char not in "\ufffe\uffff":
             out.append(b"(?:" + re.escape(char.encode()) + b")")
@@ -619,14 +702,16 @@ def translate_pattern(pattern: str) -> bytes:
         raise Unsupported("unbalanced parentheses in a pattern")
     translated = b"".join(out)
     re.compile(translated)  # a quantifier on nothing etc. is an error here too
-    return translated
+    return translated, frozenset(alphabet)
 
 
-def _char_class(pattern: str, pos: int) -> tuple[int, bytes]:
-    """Translate the body of ``[...]`` starting at ``pos``: ASCII members and ranges only."""
+def _char_class(pattern: str, pos: int, alphabet: set[int]) -> tuple[int, bytes]:
+    """Translate the body of ``[...]`` starting at ``pos``: ASCII members and ranges only
+    (added to ``alphabet``)."""
     if pos < len(pattern) and pattern[pos] == "^":
         raise Unsupported("negated character classes")
     body: list[bytes] = []
+    last: int | None = None  # the single member a following "-" would start a range at
     while pos < len(pattern):
         char = pattern[pos]
         if char == "]":
@@ -639,10 +724,13 @@ def _char_class(pattern: str, pos: int) -> tuple[int, bytes]:
             nxt = pattern[pos + 1] if pos + 1 < len(pattern) else ""
             if nxt in _CLASS_ESCAPES:
                 body.append(_CLASS_ESCAPES[nxt])
+                last = None
             elif nxt in _SINGLE_ESCAPES:
                 body.append(_SINGLE_ESCAPES[nxt])
+                (last,) = _ESCAPED[nxt]
             else:
                 raise Unsupported(f"the pattern escape \\{nxt}")
+            alphabet.update(_ESCAPED[nxt])
             pos += 2
             continue
         if char == "-" and body and pos + 1 < len(pattern) and pattern[pos + 1] not in "]":
@@ -652,13 +740,17 @@ def _char_class(pattern: str, pos: int) -> tuple[int, bytes]:
             high = pattern[pos + 1]
             if len(low) != 1 and not (len(low) == 2 and low.startswith(b"\\")):
                 raise Unsupported("a complex range in a character class")
-            if not (high in _SAFE_LITERAL or high in "-.") or high == "$":
+            if not (high in _SAFE_LITERAL or high in "-.") or high == "$" or last is None:
                 raise Unsupported("a range over special characters")
             body.append(b"-" + re.escape(high.encode()))
+            alphabet.update(range(last, ord(high) + 1))
+            last = None
             pos += 2
             continue
         if char in _SAFE_LITERAL or char in ".-*+?(){}|^":
             body.append(re.escape(char.encode()))
+            alphabet.add(ord(char))
+            last = ord(char)
             pos += 1
             continue
         raise Unsupported(f"the character {char!r} in a character class")
