@@ -55,3 +55,19 @@ def test_reports_without_registers_have_no_count() -> None:
     corpus = Path(__file__).parents[1] / "corpus" / "edxml" / "document-id-mismatch.edxml"
     report = qnegov.validate([corpus])
     assert report.record_count is None and "records" not in report.summary()
+
+
+def test_a_register_broken_near_its_start_is_still_a_register(tmp_path: Path) -> None:
+    """The root start tag alone says what a file is: a record broken a few bytes later must
+    not make the whole register one malformed XML file."""
+    from qnegov._validate_any import kind_of
+
+    path = tmp_path / "broken.xml"
+    generate(path, records=3, error_rate=0, seed=1)
+    text = path.read_text(encoding="utf-8")
+    first = text.index("</FullName>")
+    path.write_text(text[:first] + "</FullNam>" + text[first + 11 :], encoding="utf-8")
+    assert kind_of(path) == ("register", "citizen")
+    report = qnegov.validate([path])
+    assert [i.code for i in report.issues][:1] == ["bulk_malformed"]
+    assert report.record_count == 3
