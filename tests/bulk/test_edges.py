@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qnegov.bulk import UniqueKey, generate, validate_file
 
 PARCELS_XSD = (Path(__file__).parent / "data" / "parcels.xsd").read_text(encoding="utf-8")
@@ -67,9 +69,9 @@ def test_an_empty_file_is_fatal(tmp_path: Path) -> None:
 
 
 def test_key_values_with_separator_characters(tmp_path: Path) -> None:
-    """Spilled key rows are TAB-separated and LF-joined: a value holding TAB, a line
-    separator, a CR or a backslash is still one value, and ``C<TAB>D`` never collides
-    with ``C\\tD``."""
+    """A key value holding TAB, a line separator, a CR or a backslash is still one value
+    (spilled values are joined by NUL, which XML text cannot hold), and ``C<TAB>D`` never
+    collides with ``C\\tD``."""
     path = tmp_path / "keys.xml"
     generate(path, records=8, seed=3)
     text = path.read_text(encoding="utf-8")
@@ -95,3 +97,19 @@ def test_key_values_with_separator_characters(tmp_path: Path) -> None:
             repeats = [(i.record, i.message) for i in issues]
             assert [r for r, _ in repeats] == [1, 5, 7], (fast, jobs, repeats)
             assert "A\u2028B" in repeats[0][1] and "E\\F" in repeats[1][1]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_many_small_key_buckets_give_the_same_issues(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Keys split over many buckets and spilled a few at a time (as in a file of many GB)
+    give the issues of one bucket held whole, in the same order."""
+    path = tmp_path / "dups.xml"
+    generate(path, records=3000, error_rate=0.03, seed=21, kinds=["duplicate_id"])
+    want = [i.to_dict() for i in validate_file(str(path), "citizen", jobs=jobs).issues]
+    assert sum(i["code"] == "bulk_duplicate_key" for i in want) >= 20
+    monkeypatch.setattr("qnegov.bulk._engine._KEY_BUCKET_BYTES", 16 * 1024)
+    monkeypatch.setattr("qnegov.bulk._keys.KEYS_IN_MEMORY", 97)
+    got = [i.to_dict() for i in validate_file(str(path), "citizen", jobs=jobs).issues]
+    assert got == want

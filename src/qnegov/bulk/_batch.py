@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from qnegov import _xml
 from qnegov._i18n import set_language, tr
 from qnegov._location import element_steps, qualified
 from qnegov.bulk._fast import WS, Acceptor, plain_utf8
+from qnegov.bulk._keys import KeyStore, constraint_row_name
 from qnegov.bulk._rules import (
     Finding,
     Record,
@@ -52,8 +52,6 @@ BATCH_BYTES: Final = 128 * 1024
 """Batch size: small enough to stay in CPU cache, large enough to amortise a validate call."""
 _READ_BYTES: Final = 1 << 20
 _REJOIN: Final = 4
-_KEYS_IN_MEMORY: Final = 16_384
-"""Keys held before they are appended to the range's spill file (about 1 MB)."""
 
 RawIssue = tuple[str, str, str, int | None, int | None, int | None, str | None, str | None]
 """(code, severity, message, range-relative line, column, range-relative record, path, rule)."""
@@ -201,41 +199,6 @@ class _Constraint:
         self.fields = [etree.XPath(f, namespaces=namespaces) for f in spec.fields]
 
 
-def constraint_row_name(number: int) -> str:
-    """The spill-row name of root constraint ``number`` (no user key name starts with \x01)."""
-    return f"\x01{number}"
-
-
-def key_bucket(value: str, buckets: int) -> int:
-    """The spill bucket of a key value: the same in every worker (no salted ``hash()``)."""
-    if value.isascii() and value.isdigit() and len(value) < 19:
-        return int(value) % buckets
-    return zlib.crc32(value.encode()) % buckets
-
-
-_NEEDS_ESCAPE: Final = re.compile(r"[\\\t\n]")
-
-
-def escape_key(value: str) -> str:
-    """A key value as one spill field: backslash, TAB and LF escaped (a row is TAB-separated,
-    a blob LF-separated; any other character, U+2028 included, is kept as it is)."""
-    if _NEEDS_ESCAPE.search(value) is None:
-        return value
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-
-def unescape_key(value: str) -> str:
-    """The value :func:`escape_key` escaped."""
-    if "\\" not in value:
-        return value
-    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n"}.get(m[1], m[1]), value)
-
-
-def key_sequence(values: list[str]) -> str:
-    """libxml2's rendering of a key-sequence: ``['a', 'b']``."""
-    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
-
-
 def _column(path: str, ns: str | None, *, text: bool = True) -> etree.XPath:
     """One XPath giving ``path``'s text (or element) for every record of a batch, in order."""
     steps = "/".join(("r:" if ns else "") + step for step in path.split("/"))
@@ -305,8 +268,12 @@ class _Range:
         self.worker = worker
         self.plan = worker.plan
         self.result = RangeResult(task.index)
-        self.keys: dict[int, list[str]] = {}
-        self.pending_keys = 0
+        spill = (
+            None
+            if self.plan.key_dir is None
+            else str(Path(self.plan.key_dir) / f"keys-{task.index:06d}")
+        )
+        self.keys = KeyStore(self.plan.key_buckets, spill)
         self.task = task
         # batches in a row the fast path handed back to the ordinary path, and the batches
         # since it was last tried: a stretch where most batches hold an unproven record (or a
@@ -795,9 +762,8 @@ class _Range:
         """Spill the key-sequences of the root-level identity constraints for every record of
         the batch (valid or not, as libxml2 evaluates them); report absent key fields now."""
         worker = self.worker
-        buckets = self.plan.key_buckets
-        keys = self.keys
         issues = self.result.issues
+        rows: dict[str, tuple[list[str], list[int], list[int], list[str]]] = {}
         prefix = worker.ns_prefix
         head = self.plan.record_path
         for index, record in enumerate(root.iterchildren(worker.record_tag)):
@@ -845,15 +811,15 @@ class _Range:
                             continue
                         if len(values) != len(constraint.fields):
                             continue
-                        value = json.dumps(values, ensure_ascii=False)
-                        row = (
-                            f"{constraint.row_name}\t{value}\t{record_base + index}\t{line}"
-                            f"\t{label}"
-                        )
-                        keys.setdefault(key_bucket(value, buckets), []).append(row)
-                        self.pending_keys += 1
-        if self.pending_keys >= _KEYS_IN_MEMORY:
-            self.flush_keys(self.task)
+                        got = rows.get(constraint.row_name)
+                        if got is None:
+                            got = rows[constraint.row_name] = ([], [], [], [])
+                        got[0].append(json.dumps(values, ensure_ascii=False))
+                        got[1].append(record_base + index)
+                        got[2].append(line)
+                        got[3].append(label)
+        for name, (texts, records, lines, labels) in rows.items():
+            self.keys.add(name, texts, records, lines, labels)
 
     def add_key_values(
         self,
@@ -864,45 +830,17 @@ class _Range:
         record_base: int,
     ) -> None:
         """:meth:`add_keys` from texts and lines read off the bytes (every record proven)."""
-        buckets = self.plan.key_buckets
-        keys = self.keys
         count = len(texts)
-        self.pending_keys += count
-        present: list[str] = [t for t in texts if t] if None in texts or "" in texts else texts  # type: ignore[assignment]
-        values = list(map(str.strip, present))
-        if any(map(_NEEDS_ESCAPE.search, values)):
-            values = list(map(escape_key, values))
-        if len(present) != count:
+        if None in texts or "" in texts:
             kept = [i for i, t in enumerate(texts) if t]
-            records: Iterable[int] = map(record_base.__add__, kept)
-            at: Iterable[int] = (line_base + lines[i] for i in kept)
+            values = [texts[i].strip() for i in kept]  # type: ignore[union-attr]
+            records: Iterable[int] = [record_base + i for i in kept]
+            at: Iterable[int] = [line_base + lines[i] for i in kept]
         else:
+            values = list(map(str.strip, texts))  # type: ignore[arg-type]
             records = range(record_base, record_base + count)
             at = map(line_base.__add__, lines)
-        name = key.name.replace("{", "{{").replace("}", "}}")
-        rows = list(map(f"{name}\t{{}}\t{{}}\t{{}}".format, values, records, at))
-        joined = "".join(values)
-        if (
-            values
-            and joined.isdigit()
-            and joined.isascii()
-            and min(map(len, values)) > 0
-            and max(map(len, values)) < 19
-        ):
-            numbers: Iterable[int] = map(
-                buckets.__rmod__, map(int, values)
-            )  # key_bucket's digits rule
-        else:
-            numbers = [key_bucket(v, buckets) for v in values]
-        get = keys.get
-        for bucket, row in zip(numbers, rows, strict=True):
-            bucket_rows = get(bucket)
-            if bucket_rows is None:
-                keys[bucket] = [row]
-            else:
-                bucket_rows.append(row)
-        if self.pending_keys >= _KEYS_IN_MEMORY:
-            self.flush_keys(self.task)
+        self.keys.add(key.name, values, records, at)
 
     def add_keys(
         self,
@@ -912,27 +850,19 @@ class _Range:
         line_base: int,
         record_base: int,
     ) -> None:
-        buckets = self.plan.key_buckets
-        keys = self.keys
-        self.pending_keys += len(elements)
-        name = key.name
+        values: list[str] = []
+        records: list[int] = []
+        lines: list[int] = []
         for element, index in zip(elements, indexes, strict=True):
             if element is None:
                 continue
             text = element.text
             if not text:
                 continue
-            value = escape_key(text.strip())
-            bucket = key_bucket(value, buckets)
-            line = element.sourceline
-            row = f"{name}\t{value}\t{record_base + index}\t{line_base + (line or 0)}"
-            bucket_rows = keys.get(bucket)
-            if bucket_rows is None:
-                keys[bucket] = [row]
-            else:
-                bucket_rows.append(row)
-        if self.pending_keys >= _KEYS_IN_MEMORY:
-            self.flush_keys(self.task)
+            values.append(text.strip())
+            records.append(record_base + index)
+            lines.append(line_base + (element.sourceline or 0))
+        self.keys.add(key.name, values, records, lines)
 
     def finding(
         self, finding: Finding, record: Record, rule: str, line_base: int, index: int
@@ -1076,24 +1006,12 @@ class _Range:
         result.newlines += lines_in
 
     # -- keys ----------------------------------------------------------------------------
-    def flush_keys(self, task: Task) -> None:
-        """Append the pending keys to this range's spill file, bucket by bucket."""
-        if not self.keys or self.plan.key_dir is None:
-            return
-        name = str(Path(self.plan.key_dir) / f"keys-{task.index:06d}")
-        with Path(name).open("ab") as handle:
-            offset = handle.tell()
-            for bucket in sorted(self.keys):
-                blob = ("\n".join(self.keys[bucket]) + "\n").encode()
-                handle.write(blob)
-                pairs = self.result.key_segments.get(bucket)
-                if pairs is None:
-                    pairs = self.result.key_segments[bucket] = array("q")
-                pairs.extend((offset, len(blob)))
-                offset += len(blob)
-        self.result.key_file = name
-        self.keys.clear()
-        self.pending_keys = 0
+    def flush_keys(self) -> None:
+        """Append the pending keys to this range's spill file; the result names it."""
+        self.keys.flush()
+        if self.keys.used:
+            self.result.key_file = self.keys.spill
+            self.result.key_segments = self.keys.segments
 
 
 def run_task(plan: Plan, task: Task) -> RangeResult:
@@ -1127,7 +1045,7 @@ def run_task(plan: Plan, task: Task) -> RangeResult:
         buf = _split_tail(state, buf, tag)
     if buf:
         state.batch(buf)
-    state.flush_keys(task)
+    state.flush_keys()
     return state.result
 
 

@@ -12,7 +12,7 @@ its worker as usual, then returns them **hash-partitioned**: one blob per partit
 the worker's memory as a separate Dask result. At the end one task per partition walks that
 partition's blobs in file order (with each range's record and line offsets) and returns only
 the findings. A key value always lands in the same partition (a keyref value with the key
-values it must match), so the engine's own bucket check (:func:`qnegov.bulk._engine.check_key_rows`:
+values it must match), so the engine's own bucket check (:func:`qnegov.bulk._keys.check_blocks`:
 duplicate unique keys, the root's xs:key, xs:unique and xs:keyref) runs there unchanged.
 """
 
@@ -37,6 +37,7 @@ from qnegov._i18n import set_language, tr
 from qnegov.bulk import _engine
 from qnegov.bulk._batch import Plan, RangeResult, Task, run_task
 from qnegov.bulk._engine import Backend, _Head, _Merge
+from qnegov.bulk._keys import check_blocks, decode_blocks
 from qnegov.bulk._rules import RuleSet, UniqueKey
 from qnegov.bulk._scan import RecordTag
 from qnegov.errors import InputError, QnegovError
@@ -203,10 +204,10 @@ def check_partition(
     as the local engine checks a bucket (unique keys, root xs:key/xs:unique/xs:keyref)."""
     set_language(plan.language)
     chunks = [
-        (records, newlines, blob.decode())
+        (records, newlines, decode_blocks(blob))
         for (records, newlines), blob in zip(offsets, blobs, strict=True)
     ]
-    return _engine.check_key_rows(plan, keys, chunks)
+    return check_blocks(plan, keys, chunks)
 
 
 # -- the client side -------------------------------------------------------------------------
@@ -256,6 +257,8 @@ class ClusterBackend(Backend):
         self, plan: Plan, tasks: Iterator[Task], jobs: int
     ) -> Iterator[tuple[Task, RangeResult]]:
         client = self.client
+        # at least one key bucket per partition, so that every partition check gets a share
+        plan = replace(plan, key_buckets=max(plan.key_buckets, self.partitions))
         # a task, not scatter: Dask can compute it again if every worker holding it dies
         plan_future = client.submit(_same, plan, pure=False)
         window = 4 * self.workers

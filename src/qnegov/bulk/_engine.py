@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-import json
 import multiprocessing
 import os
 import pickle
@@ -43,16 +42,14 @@ from qnegov.bulk._batch import (
     RawIssue,
     Task,
     builtin_rule_objects,
-    constraint_row_name,
     init_worker,
-    key_sequence,
     log_entries,
     run_pooled,
     run_task,
     source_line,
-    unescape_key,
 )
 from qnegov.bulk._fast import Acceptor
+from qnegov.bulk._keys import Chunk, check_blocks, load_segments
 from qnegov.bulk._rules import AnyRule, Finding, RuleSet, UniqueKey, load_rules_module
 from qnegov.bulk._scan import RecordTag, element_end, find_children, root_start
 from qnegov.bulk._schema import BATCH_ELEMENT, RecordSchema
@@ -101,9 +98,11 @@ _TASK_MAX: Final = 32 << 20
 _WINDOW: Final = 256 * 1024
 _XMLNS: Final = re.compile(rb"""\sxmlns(?::[A-Za-z_][\w.\-]*)?\s*=\s*(?:"[^"]*"|'[^']*')""")
 _DECLARED: Final = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_KEY_BUCKET_BYTES: Final = 8 << 20
-"""About 12 000 records per unique-key bucket, whatever the file size: the end-of-file check
-holds one bucket in memory at a time."""
+_KEY_BUCKET_BYTES: Final = 32 << 20
+"""File bytes per unique-key bucket (about 50 000 records of the shipped registers): the
+end-of-file check holds one bucket's values, a set of them and their positions in memory."""
+_KEY_BUCKETS_UNKNOWN: Final = 64
+"""Buckets for a stream whose size is not known (gzip): enough for several GB."""
 
 
 @dataclass
@@ -421,7 +420,9 @@ def _plan(
     else:
         opening = b"<" + BATCH_ELEMENT.encode() + head.root_decls + b">"
         closing = b"</" + BATCH_ELEMENT.encode() + b">"
-    buckets = max(16, min(4096, (size or 0) // _KEY_BUCKET_BYTES))
+    buckets = (
+        _KEY_BUCKETS_UNKNOWN if size is None else max(1, min(4096, -(-size // _KEY_BUCKET_BYTES)))
+    )
     return Plan(
         label=head.label,
         schema=schema,
@@ -776,18 +777,12 @@ def _duplicates(plan: Plan, merge: _Merge, rules: RuleSet) -> Iterator[Issue]:
         return
     found: list[Issue] = []
     for bucket in range(plan.key_buckets):
-        chunks: list[tuple[int, int, str]] = []
+        chunks: list[Chunk] = []
         for records, newlines, path, segments in merge.key_parts:
-            parts = segments.get(bucket)
-            if not parts:
-                continue
-            with Path(path).open("rb") as handle:
-                pieces = []
-                for n in range(0, len(parts), 2):
-                    handle.seek(parts[n])
-                    pieces.append(handle.read(parts[n + 1]))
-                chunks.append((records, newlines, b"".join(pieces).decode()))
-        found.extend(check_key_rows(plan, rules.keys, chunks))
+            pairs = segments.get(bucket)
+            if pairs:
+                chunks.append((records, newlines, load_segments(path, pairs)))
+        found.extend(check_blocks(plan, rules.keys, chunks))
     found.sort(key=key_issue_order)
     yield from found
 
@@ -796,104 +791,6 @@ def key_issue_order(issue: Issue) -> tuple[int, int, str, str]:
     """File-wide key findings in record order, then by text: the same order however the
     values were bucketed or partitioned (a record can break two constraints on one line)."""
     return (issue.record or 0, issue.line or 0, issue.rule or "", issue.message)
-
-
-def check_key_rows(
-    plan: Plan, keys: Iterable[UniqueKey], chunks: list[tuple[int, int, str]]
-) -> list[Issue]:
-    """Every key issue of one bucket (or partition): ``chunks`` are (records before the
-    range, newlines before the range, the range's rows) in file order. Pure, so a cluster can
-    run it where the rows are (the Dask backend's partition check)."""
-    constraints = {constraint_row_name(n): c for n, c in enumerate(plan.schema.root_constraints)}
-    codes = {key.name: key for key in keys}
-    by_name = {c.name: row for row, c in constraints.items()}
-    found: list[Issue] = []
-    first: dict[tuple[str, str], tuple[int, int]] = {}
-    refs: list[tuple[str, str, int, int, str]] = []
-    for records, newlines, blob in chunks:
-        for row in blob.split("\n"):  # not splitlines(): U+2028 and the like are key text
-            if not row:
-                continue
-            if not constraints:  # the common case: first occurrences cost one dict probe
-                name, value, rec, line = row.split("\t")
-                pair = (name, value)
-                if pair not in first:
-                    first[pair] = (records + int(rec), newlines + int(line))
-                    continue
-                element: list[str] = []
-            else:
-                name, value, rec, line, *element = row.split("\t")
-            index = records + int(rec)
-            at = newlines + int(line)
-            spec = constraints.get(name)
-            if spec is not None and spec.kind == "keyref":
-                refs.append((name, value, index, at, element[0]))
-                continue
-            seen = first.get((name, value))
-            if seen is None:
-                first[(name, value)] = (index, at)
-                continue
-            if spec is not None:
-                found.append(
-                    _constraint_issue(
-                        plan,
-                        f"Element '{element[0]}': Duplicate key-sequence "
-                        f"{key_sequence(json.loads(value))} in {spec.kind} "
-                        f"identity-constraint '{spec.name}'.",
-                        index,
-                        at,
-                    )
-                )
-                continue
-            key = codes[name]
-            found.append(
-                Issue(
-                    key.code,
-                    Severity.ERROR,
-                    tr(
-                        "{field} {value} repeats record {first} (line {line})",
-                        field=key.field,
-                        value=unescape_key(value),
-                        first=seen[0],
-                        line=seen[1],
-                    ),
-                    file=plan.label,
-                    line=at,
-                    path=plan.field_path(key.field).replace("{record}", str(index + 1)),
-                    record=index,
-                    rule=key.name,
-                )
-            )
-    for name, value, index, at, element_name in refs:
-        spec = constraints[name]
-        target = by_name.get(spec.refer or "")
-        if target is not None and (target, value) in first:
-            continue
-        found.append(
-            _constraint_issue(
-                plan,
-                f"Element '{element_name}': No match found for key-sequence "
-                f"{key_sequence(json.loads(value))} of keyref '{spec.name}'.",
-                index,
-                at,
-            )
-        )
-    return found
-
-
-def _constraint_issue(plan: Plan, message: str, index: int, line: int) -> Issue:
-    """A root-level identity-constraint error, worded like libxml2's (namespace dropped)."""
-    ns = plan.schema.record_ns
-    prefix = "{" + ns + "}" if ns else ""
-    return Issue(
-        BULK_SCHEMA,
-        Severity.ERROR,
-        message.replace(prefix, "") if prefix else message,
-        file=plan.label,
-        line=line,
-        path=plan.record_path.replace("{record}", str(index + 1)),
-        record=index,
-    )
 
 
 # -- where ranges run ----------------------------------------------------------------------
