@@ -112,3 +112,48 @@ def test_lines_at_counts_from_the_base() -> None:
     offsets = [0, 2, 5, 7]
     assert _lines_at(data, offsets, 1) == [1, 2, 4, 5]
     assert _lines_at(data, [-1, 2, 7], 1) == [0, 2, 5]
+
+
+@st.composite
+def _consistent_row(draw: st.DrawFn) -> tuple[str | None, str | None, str | None]:
+    digit = draw(st.integers(0, 9))
+    year = draw(st.integers(0, 99))
+    number = (
+        f"{draw(st.sampled_from(_PREFIXES))}{digit}{year:02d}{draw(st.integers(0, 999999)):06d}"
+    )
+    century = ("19", "20", "21", "22", "23")[digit // 2]
+    return number, f"{century}{year:02d}-03-04", "F" if digit % 2 else "M"
+
+
+_SLIPS = [
+    lambda n, b, s: (n, b, "F" if s == "M" else "M"),  # the other sex
+    lambda n, b, s: (n, b, "X"),  # neither: no finding
+    lambda n, b, s: (n, f"{int(b[:4]) + 100}{b[4:]}", s),  # a century off
+    lambda n, b, s: (n, f"{b[:2]}{(int(b[2:4]) + 1) % 100:02d}{b[4:]}", s),  # a year off
+    lambda n, b, s: ("099" + n[3:], b, s),  # no such province
+    lambda n, b, s: (n[:4], b, s),  # too short to check
+    lambda n, b, s: (n, None, s),
+    lambda n, b, s: (n, b[:3], s),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(_consistent_row(), min_size=1, max_size=60),
+    slip=st.none() | st.tuples(st.integers(0, 59), st.sampled_from(range(len(_SLIPS)))),
+)
+def test_citizen_id_batch_check_of_a_nearly_clean_batch_equals_row_check(
+    rows: list[tuple[str | None, str | None, str | None]], slip: tuple[int, int] | None
+) -> None:
+    """Real batches are clean but for a row or none: the C-level proof of a clean batch must
+    step aside for any single slip, and never report what the rows do not."""
+    if slip is not None:
+        at = slip[0] % len(rows)
+        rows[at] = _SLIPS[slip[1]](*rows[at])  # type: ignore[no-untyped-call]
+    rule = CitizenIdConsistency()
+    columns = {f: [row[n] for row in rows] for n, f in enumerate(rule.fields)}
+    batch = [(i, f.code, f.message, f.field) for i, f in rule.check_columns(columns, len(rows))]
+    one = [(i, f.code, f.message, f.field) for i, f in _row_findings(rule, rows)]
+    assert batch == one
+    if slip is None:
+        assert batch == []
