@@ -479,10 +479,22 @@ class _Range:
 
     def extract_scan(self, data: bytes, matches: list[re.Match[bytes]]) -> int:
         """Match records with the capturing expression; where the unbroken run of them
-        stops. ``finditer`` spares a Python step per record; its matches count only while
-        each starts where the one before ended (the records ``match`` would give one by one)."""
+        stops. After a proven batch, one ``finditer`` spares a Python step per record (its
+        matches count while each starts where the one before ended); after a batch the fast
+        path handed back, records are matched one by one, which stops at the first unproven
+        one instead of capturing the rest of the batch for nothing."""
         rx = self.worker.extract
         assert rx is not None
+        if self.fast_misses:
+            pos = 0
+            size = len(data)
+            while pos < size:
+                match = rx.match(data, pos)
+                if match is None:
+                    break
+                matches.append(match)
+                pos = match.end()
+            return pos
         found = list(rx.finditer(data))
         if not found:
             return 0

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["KeyBlock", "KeyStore", "check_blocks", "constraint_row_name", "load_segments"]
 
-KEYS_IN_MEMORY: Final = 65_536
-"""Key values a range holds before it appends them to its spill file (a few MB)."""
+KEYS_IN_MEMORY: Final = 16_384
+"""Key values a range holds before it appends them to its spill file (about 1.5 MB)."""
 
 
 def constraint_row_name(number: int) -> str:
