@@ -1,11 +1,12 @@
 """File-wide keys in bounded memory: unique keys of rules and the root's identity constraints.
 
 A range collects its key values as columns (:class:`KeyBlock`: one key's values of a batch,
-with their records and lines), hashes them into buckets and appends them, pickled, to its
-spill file. The end-of-file check loads one bucket at a time and finds repeated values with
-C-level set operations: a bucket without a repeat costs one ``set()`` of its values, and only
-the values that do repeat are walked one by one. Rows used to be formatted, split and parsed
-one by one, which cost more than everything else the built-in rules do.
+with their records and lines), hashes them into buckets and appends them to its spill file,
+encoded: values NUL-joined, positions as machine integers. The end-of-file check loads one
+bucket at a time and finds repeated values with C-level set operations: a bucket without a
+repeat costs one ``set()`` of its values, and only the values that do repeat are walked one
+by one. Rows used to be formatted, split and parsed one by one, which cost more than
+everything else the built-in rules do.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class KeyStore:
         self.pending: dict[int, list[KeyBlock]] = {}
         self.count = 0
         self.segments: dict[int, array[int]] = {}
-        """Per bucket, (offset, length) pairs of its pickled blocks in ``spill``."""
+        """Per bucket, (offset, length) pairs of its encoded blocks in ``spill``."""
         self.used = False
 
     def add(
@@ -124,9 +125,11 @@ class KeyStore:
             )
 
     def flush(self) -> None:
-        """Append the pending blocks to the spill file, one pickle per bucket."""
-        if not self.pending or self.spill is None:
+        """Append the pending blocks to the spill file, one encoded run per bucket."""
+        if not self.pending:
             return
+        if self.spill is None:  # a plan made without a key folder: never drop keys quietly
+            raise RuntimeError("unique keys to check but no folder to spill them to")
         with Path(self.spill).open("ab") as handle:
             offset = handle.tell()
             for bucket in sorted(self.pending):
