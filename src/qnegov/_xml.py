@@ -718,6 +718,17 @@ class _DepthBound:
             self._wants_nsmap = False
         self._names: set[str] = set()
         self._uris: set[str] = set()
+        self._declared: dict[str, str] = {}
+        self._forward_ns = getattr(target, "start_ns", None)
+
+    def start_ns(self, prefix: str | None, uri: str) -> Any:
+        """The element's namespace declarations, collected for its ``start``: lxml 6 hands
+        targets an empty ``nsmap`` and announces declarations through this call instead
+        (lxml 5 gave both)."""
+        self._declared[prefix or ""] = uri
+        if self._forward_ns is not None:
+            return self._forward_ns(prefix, uri)
+        return None
 
     def _check_names(self, tag: str, attrib: Any) -> None:
         """Refuse what a repairing parse lets through and no lxml tree could hold: a name
@@ -755,7 +766,12 @@ class _DepthBound:
         names = self._names
         if tag not in names or any(key not in names for key in attrib):
             self._check_names(tag, attrib)
+        declared = self._declared
+        if declared:
+            self._declared = {}
         if self._wants_nsmap:
+            if not nsmap and declared:
+                nsmap = {(k or None): v for k, v in declared.items()}
             return self._start(tag, attrib, nsmap)
         return self._start(tag, attrib)
 

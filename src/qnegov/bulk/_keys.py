@@ -3,10 +3,10 @@
 A range collects its key values as columns (:class:`KeyBlock`: one key's values of a batch,
 with their records and lines), hashes them into buckets and appends them to its spill file,
 encoded: values NUL-joined, positions as machine integers. The end-of-file check loads one
-bucket at a time and finds repeated values with C-level set operations: a bucket without a
-repeat costs one ``set()`` of its values, and only the values that do repeat are walked one
-by one. Rows used to be formatted, split and parsed one by one, which cost more than
-everything else the built-in rules do.
+bucket at a time and finds repeated values with one set per key: a bucket without a repeat
+costs one pass over its values, and only the values that do repeat are walked again, with
+their positions. Rows used to be formatted, split and parsed one by one, which cost more
+than everything else the built-in rules do.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import json
 import struct
 import zlib
 from array import array
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, groupby
@@ -227,13 +226,19 @@ def check_blocks(plan: Plan, keys: Iterable[UniqueKey], chunks: list[Chunk]) -> 
         spec = constraints.get(name)
         if spec is not None and spec.kind == "keyref":
             continue
-        values = list(chain.from_iterable(block.values for _r, _n, block in pieces))
-        distinct = set(values)
+        # one pass builds the set of values and the (usually empty) set of repeated ones;
+        # nothing else of the size of the bucket is held (no counts, no flat copy)
+        distinct: set[str] = set()
+        add = distinct.add
+        repeated = {
+            value
+            for value in chain.from_iterable(block.values for _r, _n, block in pieces)
+            if value in distinct or add(value)
+        }
         if name in referred:
             held[name] = distinct
-        if len(distinct) == len(values):
+        if not repeated:
             continue  # the common case: no value repeats
-        repeated = {value for value, count in Counter(values).items() if count > 1}
         first: dict[str, tuple[int, int]] = {}
         for records, newlines, block in pieces:
             for index, value in enumerate(block.values):
