@@ -718,14 +718,14 @@ class _DepthBound:
             self._wants_nsmap = False
         self._names: set[str] = set()
         self._uris: set[str] = set()
-        self._declared: dict[str, str] = {}
+        self._declared: dict[str | None, str] = {}
         self._forward_ns = getattr(target, "start_ns", None)
 
     def start_ns(self, prefix: str | None, uri: str) -> Any:
         """The element's namespace declarations, collected for its ``start``: lxml 6 hands
         targets an empty ``nsmap`` and announces declarations through this call instead
         (lxml 5 gave both)."""
-        self._declared[prefix or ""] = uri
+        self._declared[prefix or None] = uri
         if self._forward_ns is not None:
             return self._forward_ns(prefix, uri)
         return None
@@ -771,7 +771,7 @@ class _DepthBound:
             self._declared = {}
         if self._wants_nsmap:
             if not nsmap and declared:
-                nsmap = {(k or None): v for k, v in declared.items()}
+                nsmap = declared
             return self._start(tag, attrib, nsmap)
         return self._start(tag, attrib)
 

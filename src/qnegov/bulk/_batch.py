@@ -1029,7 +1029,7 @@ class _Range:
     def flush_keys(self) -> None:
         """Append the pending keys to this range's spill file; the result names it."""
         self.keys.flush()
-        if self.keys.used:
+        if self.keys.segments:
             self.result.key_file = self.keys.spill
             self.result.key_segments = self.keys.segments
 

@@ -37,7 +37,7 @@ from qnegov._i18n import set_language, tr
 from qnegov.bulk import _engine
 from qnegov.bulk._batch import Plan, RangeResult, Task, run_task
 from qnegov.bulk._engine import Backend, _Head, _Merge
-from qnegov.bulk._keys import check_blocks, decode_blocks
+from qnegov.bulk._keys import check_blocks, decode_blocks, read_segments
 from qnegov.bulk._rules import RuleSet, UniqueKey
 from qnegov.bulk._scan import RecordTag
 from qnegov.errors import InputError, QnegovError
@@ -175,11 +175,8 @@ def run_range(
         try:
             with Path(result.key_file).open("rb") as handle:
                 for bucket in sorted(result.key_segments):
-                    pairs = result.key_segments[bucket]
                     chunks = parts.setdefault(bucket % partitions, [])
-                    for n in range(0, len(pairs), 2):
-                        handle.seek(pairs[n])
-                        chunks.append(handle.read(pairs[n + 1]))
+                    chunks.extend(read_segments(handle, result.key_segments[bucket]))
         finally:
             Path(result.key_file).unlink(missing_ok=True)
     result.index = task.index

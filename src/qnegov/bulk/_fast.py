@@ -135,13 +135,13 @@ class Acceptor:
 class _Simple:
     """A simple type as a regular expression over the raw value: ``exact`` for built-in
     lexical forms, else character text with ``checks`` (lookaheads) and a length range.
-    ``alphabets`` gives, per check, the ASCII bytes it can match (None: not known)."""
+    ``alphabets`` gives, per check, the ASCII bytes it can match."""
 
     exact: bytes | None
     checks: tuple[bytes, ...] = ()
     min_len: int = 0
     max_len: int | None = None
-    alphabets: tuple[frozenset[int] | None, ...] = ()
+    alphabets: tuple[frozenset[int], ...] = ()
 
     def value(self, *, attribute: bool) -> bytes:
         """The expression of a value; the caller's next token is ``</`` (text) or ``"``."""
@@ -171,11 +171,9 @@ class _Simple:
         LF either), when no length facet needs the scan to count."""
         if self.exact is not None or self.min_len != 0 or self.max_len is not None:
             return None
-        if len(self.alphabets) != len(self.checks):
-            return None
         allowed = _ATTR_ASCII if attribute else _TEXT_ASCII
         for n, alphabet in enumerate(self.alphabets):
-            if alphabet is not None and alphabet <= allowed:
+            if alphabet <= allowed:
                 return n
         return None
 

@@ -15,11 +15,11 @@ import json
 import struct
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from qnegov._i18n import tr
 from qnegov.report import Issue, Severity
@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from qnegov.bulk._batch import Plan
     from qnegov.bulk._rules import UniqueKey
 
-__all__ = ["KeyBlock", "KeyStore", "check_blocks", "constraint_row_name", "load_segments"]
+__all__ = [
+    "KeyBlock",
+    "KeyStore",
+    "check_blocks",
+    "constraint_row_name",
+    "load_segments",
+    "read_segments",
+]
 
 KEYS_IN_MEMORY: Final = 16_384
 """Key values a range holds before it appends them to its spill file (about 1.5 MB)."""
@@ -80,7 +87,6 @@ class KeyStore:
         self.count = 0
         self.segments: dict[int, array[int]] = {}
         """Per bucket, (offset, length) pairs of its encoded blocks in ``spill``."""
-        self.used = False
 
     def add(
         self,
@@ -139,19 +145,21 @@ class KeyStore:
                     pairs = self.segments[bucket] = array("q")
                 pairs.extend((offset, len(blob)))
                 offset += len(blob)
-        self.used = True
         self.pending.clear()
         self.count = 0
 
 
+def read_segments(handle: IO[bytes], pairs: Sequence[int]) -> Iterator[bytes]:
+    """The encoded runs at ``pairs`` ((offset, length), flat) of an open spill file."""
+    for n in range(0, len(pairs), 2):
+        handle.seek(pairs[n])
+        yield handle.read(pairs[n + 1])
+
+
 def load_segments(path: str, pairs: Sequence[int]) -> list[KeyBlock]:
     """The blocks of one bucket of one range's spill file (its (offset, length) pairs)."""
-    blocks: list[KeyBlock] = []
     with Path(path).open("rb") as handle:
-        for n in range(0, len(pairs), 2):
-            handle.seek(pairs[n])
-            blocks.extend(decode_blocks(handle.read(pairs[n + 1])))
-    return blocks
+        return [block for run in read_segments(handle, pairs) for block in decode_blocks(run)]
 
 
 _HEAD: Final = struct.Struct("<IQII")
